@@ -7,6 +7,9 @@ using Rump.Kern;
 
 namespace Rump.Target.Posix;
 
+// Inside Rump.*, a bare Errno would bind to the host contract's Rump.Errno enum; the kernel's are ints.
+using Errno = Rump.Kern.Errno;
+
 /// <summary>Host files and block devices opened by the instance: descriptor → SafeFileHandle.</summary>
 internal static class PosixFiles
 {

@@ -11,6 +11,9 @@ using Rump.Kern;
 
 namespace Rump.Target.Posix;
 
+// Inside Rump.*, a bare Errno would bind to the host contract's Rump.Errno enum; the kernel's are ints.
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// The posix target: the whole hypercall interface over the .NET base class library (librumpuser).
 /// Each kernel instance lives in its own load context, so the statics here are per instance.
@@ -68,7 +71,11 @@ internal static class PosixHypercalls
         }
     }
 
+    // The kernel entry must reach the target's options hook without naming the target (CA2255: this
+    // is the intended "advanced" use: the hook is installed when the kernel assembly loads).
+#pragma warning disable CA2255
     [ModuleInitializer]
+#pragma warning restore CA2255
     internal static void RegisterSetup() => TargetSetup.Configure = Configure;
 
     /// <summary>Takes the host's boot options: console callback and the parameters the kernel reads.</summary>
@@ -185,8 +192,8 @@ internal static class PosixHypercalls
         };
         if (access == 0 || string.IsNullOrEmpty(path))
             return Errno.EINVAL;
-        var mode = (flags & Hyp.OPEN_CREATE) == 0 ? FileMode.Open
-            : (flags & Hyp.OPEN_EXCL) != 0 ? FileMode.CreateNew : FileMode.OpenOrCreate;
+        var mode = (flags & Hyp.OPEN_CREATE) == 0 ? System.IO.FileMode.Open
+            : (flags & Hyp.OPEN_EXCL) != 0 ? System.IO.FileMode.CreateNew : System.IO.FileMode.OpenOrCreate;
         try
         {
             if (Directory.Exists(path))
