@@ -1,0 +1,97 @@
+namespace Rump.Kern;
+
+/// <summary>
+/// Test-only stand-in for the base's Rump.Kern.Errno (same NetBSD numbers, generated from Rump.Errno), so the
+/// msdosfs on-disk sources compile into this test assembly on their own.
+/// </summary>
+internal static class Errno
+{
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int ESRCH = 3;
+    public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int ENXIO = 6;
+    public const int E2BIG = 7;
+    public const int ENOEXEC = 8;
+    public const int EBADF = 9;
+    public const int ECHILD = 10;
+    public const int EDEADLK = 11;
+    public const int ENOMEM = 12;
+    public const int EACCES = 13;
+    public const int EFAULT = 14;
+    public const int ENOTBLK = 15;
+    public const int EBUSY = 16;
+    public const int EEXIST = 17;
+    public const int EXDEV = 18;
+    public const int ENODEV = 19;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int EINVAL = 22;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
+    public const int ENOTTY = 25;
+    public const int ETXTBSY = 26;
+    public const int EFBIG = 27;
+    public const int ENOSPC = 28;
+    public const int ESPIPE = 29;
+    public const int EROFS = 30;
+    public const int EMLINK = 31;
+    public const int EPIPE = 32;
+    public const int EDOM = 33;
+    public const int ERANGE = 34;
+    public const int EAGAIN = 35;
+    public const int EINPROGRESS = 36;
+    public const int EALREADY = 37;
+    public const int ENOTSOCK = 38;
+    public const int EDESTADDRREQ = 39;
+    public const int EMSGSIZE = 40;
+    public const int EPROTOTYPE = 41;
+    public const int ENOPROTOOPT = 42;
+    public const int EPROTONOSUPPORT = 43;
+    public const int ESOCKTNOSUPPORT = 44;
+    public const int EOPNOTSUPP = 45;
+    public const int EPFNOSUPPORT = 46;
+    public const int EAFNOSUPPORT = 47;
+    public const int EADDRINUSE = 48;
+    public const int EADDRNOTAVAIL = 49;
+    public const int ENETDOWN = 50;
+    public const int ENETUNREACH = 51;
+    public const int ENETRESET = 52;
+    public const int ECONNABORTED = 53;
+    public const int ECONNRESET = 54;
+    public const int ENOBUFS = 55;
+    public const int EISCONN = 56;
+    public const int ENOTCONN = 57;
+    public const int ESHUTDOWN = 58;
+    public const int ETOOMANYREFS = 59;
+    public const int ETIMEDOUT = 60;
+    public const int ECONNREFUSED = 61;
+    public const int ELOOP = 62;
+    public const int ENAMETOOLONG = 63;
+    public const int EHOSTDOWN = 64;
+    public const int EHOSTUNREACH = 65;
+    public const int ENOTEMPTY = 66;
+    public const int EPROCLIM = 67;
+    public const int EUSERS = 68;
+    public const int EDQUOT = 69;
+    public const int ESTALE = 70;
+    public const int EREMOTE = 71;
+    public const int EBADRPC = 72;
+    public const int ERPCMISMATCH = 73;
+    public const int EPROGUNAVAIL = 74;
+    public const int EPROGMISMATCH = 75;
+    public const int EPROCUNAVAIL = 76;
+    public const int ENOLCK = 77;
+    public const int ENOSYS = 78;
+    public const int EFTYPE = 79;
+    public const int EAUTH = 80;
+    public const int ENEEDAUTH = 81;
+    public const int EIDRM = 82;
+    public const int ENOMSG = 83;
+    public const int EOVERFLOW = 84;
+    public const int EILSEQ = 85;
+    public const int ENOTSUP = 86;
+    public const int ECANCELED = 87;
+    public const int EBADMSG = 88;
+}
