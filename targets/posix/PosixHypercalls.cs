@@ -1,0 +1,551 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using Rump.Kern;
+
+namespace Rump.Target.Posix;
+
+// Inside Rump.*, a bare Errno would bind to the host contract's Rump.Errno enum; the kernel's are ints.
+using Errno = Rump.Kern.Errno;
+
+/// <summary>
+/// The posix target: the whole hypercall interface over the .NET base class library (librumpuser).
+/// Each kernel instance lives in its own load context, so the statics here are per instance.
+/// </summary>
+[HypercallTarget("posix", 1, 1)]
+internal static class PosixHypercalls
+{
+    private const int SupportedVersion = 1;
+
+    // Set by Configure before Init; read-only while the instance runs.
+    private static Action<string>? s_console;
+    private static Dictionary<string, string> s_params = new(StringComparer.Ordinal);
+
+    // Set once the instance exits or panics; waits and sleeps return at once afterwards.
+    private static volatile bool s_dead;
+    private static ManualResetEventSlim s_deadEvent = new(false);
+
+    // Every host lock object, so a panic can wake their waiters; weak so dropped locks are collected.
+    private static readonly ConditionalWeakTable<object, object?> s_waitables = new();
+
+    // s_threadsGate protects s_threads (threads created by ThreadCreate and not yet joined at exit).
+    private static readonly object s_threadsGate = new();
+    private static readonly List<Thread> s_threads = [];
+
+    // Block I/O in flight; atomic operations only. Exit waits for it to drain before closing files.
+    private static int s_bioInFlight;
+
+    // Bytes handed out by Malloc and not freed; atomic operations only.
+    private static long s_allocated;
+
+    [ThreadStatic]
+    private static object? t_curlwp;
+
+    /// <summary>True after the instance panicked or halted.</summary>
+    internal static bool Dead => s_dead;
+
+    /// <summary>Host bytes allocated for the kernel.</summary>
+    internal static long Allocated => Volatile.Read(ref s_allocated);
+
+    /// <summary>Host threads started for the kernel that are still alive.</summary>
+    internal static int LiveThreads
+    {
+        get
+        {
+            lock (s_threadsGate)
+            {
+                int n = 0;
+                foreach (var t in s_threads)
+                {
+                    if (t.IsAlive)
+                        n++;
+                }
+                return n;
+            }
+        }
+    }
+
+    // The kernel entry must reach the target's options hook without naming the target (CA2255: this
+    // is the intended "advanced" use: the hook is installed when the kernel assembly loads).
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterSetup() => TargetSetup.Configure = Configure;
+
+    /// <summary>Takes the host's boot options: console callback and the parameters the kernel reads.</summary>
+    internal static void Configure(BootOptions options)
+    {
+        var p = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["RUMP_NCPU"] = options.VirtualCpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RUMP_MEMLIMIT"] = options.MemoryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RUMP_VERBOSE"] = options.Verbose ? "1" : "0",
+            ["RUMP_HOSTNAME"] = options.HostName,
+        };
+        // Explicit parameters win over the typed options, as environment variables do for rump_init.
+        foreach (var kv in options.Parameters)
+            p[kv.Key] = kv.Value;
+        s_params = p;
+        s_console = options.Console;
+    }
+
+    // ---- init, parameters, console, exit ----
+
+    public static int Init(int version, string instanceName)
+    {
+        if (version != SupportedVersion)
+            return Errno.ENOTSUP;
+        s_dead = false;
+        s_deadEvent = new ManualResetEventSlim(false);
+        return 0;
+    }
+
+    public static int GetParam(string name, out string value)
+    {
+        if (s_params.TryGetValue(name, out var v))
+        {
+            value = v;
+            return 0;
+        }
+        value = "";
+        return Errno.ENOENT;
+    }
+
+    public static void ConsoleWrite(string line)
+    {
+        var console = s_console;
+        if (console is null)
+            return;
+        try
+        {
+            console(line);
+        }
+        catch (Exception)
+        {
+            // The host's console callback failed; the kernel's output is lost, the kernel goes on.
+        }
+    }
+
+    public static void Exit(int how)
+    {
+        s_dead = true;
+        s_deadEvent.Set();
+        foreach (var entry in s_waitables)
+            ((IWakeable)entry.Key).WakeAll();
+        if (how == Hyp.EXIT_HALT)
+        {
+            // Kernel threads have returned (shutdown waited); wait for their host threads to end.
+            JoinThreads(TimeSpan.FromSeconds(5));
+        }
+        // Let block I/O in flight finish before its handles go away.
+        var spin = new SpinWait();
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
+        while (Volatile.Read(ref s_bioInFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
+            spin.SpinOnce();
+        PosixFiles.CloseAll();
+        s_console = null;
+    }
+
+    // ---- memory ----
+
+    public static int Malloc(int size, int alignment, out byte[] memory)
+    {
+        if (size < 0)
+        {
+            memory = [];
+            return Errno.EINVAL;
+        }
+        try
+        {
+            memory = GC.AllocateArray<byte>(size);
+        }
+        catch (OutOfMemoryException)
+        {
+            memory = [];
+            return Errno.ENOMEM;
+        }
+        Interlocked.Add(ref s_allocated, size);
+        return 0;
+    }
+
+    public static void Free(byte[] memory) => Interlocked.Add(ref s_allocated, -memory.Length);
+
+    // ---- host files and block devices ----
+
+    public static int GetFileInfo(string path, out long size, out int type) => PosixFiles.GetFileInfo(path, out size, out type);
+
+    public static int Open(string path, int flags, out int fd)
+    {
+        fd = -1;
+        var access = (flags & 3) switch
+        {
+            Hyp.OPEN_RDONLY => FileAccess.Read,
+            Hyp.OPEN_WRONLY => FileAccess.Write,
+            Hyp.OPEN_RDWR => FileAccess.ReadWrite,
+            _ => (FileAccess)0,
+        };
+        if (access == 0 || string.IsNullOrEmpty(path))
+            return Errno.EINVAL;
+        var mode = (flags & Hyp.OPEN_CREATE) == 0 ? System.IO.FileMode.Open
+            : (flags & Hyp.OPEN_EXCL) != 0 ? System.IO.FileMode.CreateNew : System.IO.FileMode.OpenOrCreate;
+        try
+        {
+            if (Directory.Exists(path))
+                return Errno.EISDIR;
+            var handle = File.OpenHandle(path, mode, access, FileShare.ReadWrite | FileShare.Delete,
+                (flags & Hyp.OPEN_BIO) != 0 ? FileOptions.Asynchronous : FileOptions.None);
+            fd = PosixFiles.Add(handle);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return PosixFiles.ErrnoOf(e);
+        }
+    }
+
+    public static int Close(int fd)
+    {
+        var handle = PosixFiles.Remove(fd);
+        if (handle is null)
+            return Errno.EBADF;
+        handle.Dispose();
+        return 0;
+    }
+
+    public static int Read(int fd, Span<byte> buffer, long offset, out int nread)
+    {
+        nread = 0;
+        var handle = PosixFiles.Get(fd);
+        if (handle is null)
+            return Errno.EBADF;
+        if (offset < 0)
+            return Errno.EINVAL;
+        try
+        {
+            // RandomAccess.Read may return less than asked before the end of file; loop like a disk read.
+            while (nread < buffer.Length)
+            {
+                int n = RandomAccess.Read(handle, buffer.Slice(nread), offset + nread);
+                if (n == 0)
+                    break;
+                nread += n;
+            }
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return PosixFiles.ErrnoOf(e);
+        }
+    }
+
+    public static int Write(int fd, ReadOnlySpan<byte> buffer, long offset, out int nwritten)
+    {
+        nwritten = 0;
+        var handle = PosixFiles.Get(fd);
+        if (handle is null)
+            return Errno.EBADF;
+        if (offset < 0)
+            return Errno.EINVAL;
+        try
+        {
+            RandomAccess.Write(handle, buffer, offset);
+            nwritten = buffer.Length;
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return PosixFiles.ErrnoOf(e);
+        }
+    }
+
+    public static int SyncFd(int fd, int flags)
+    {
+        var handle = PosixFiles.Get(fd);
+        if (handle is null)
+            return Errno.EBADF;
+        try
+        {
+            // A barrier needs nothing more here: the synchronous calls are ordered, and FlushToDisk
+            // (fsync) orders everything written before it.
+            if ((flags & (Hyp.FSYNC_WRITE | Hyp.FSYNC_BARRIER)) != 0)
+                RandomAccess.FlushToDisk(handle);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return PosixFiles.ErrnoOf(e);
+        }
+    }
+
+    public static void BioSubmit(int fd, int op, Memory<byte> data, long offset, BioDone done, object? arg)
+    {
+        Interlocked.Increment(ref s_bioInFlight);
+        // Always complete on a host thread of the pool, never inline in the submitter.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = RunBio(state), new BioRequest(fd, op, data, offset, done, arg), preferLocal: false);
+    }
+
+    private sealed record BioRequest(int Fd, int Op, Memory<byte> Data, long Offset, BioDone Done, object? Arg);
+
+    private static async Task RunBio(BioRequest r)
+    {
+        int error = 0;
+        int transferred = 0;
+        try
+        {
+            var handle = PosixFiles.Get(r.Fd);
+            if (handle is null || s_dead)
+            {
+                error = Errno.EBADF;
+            }
+            else if (r.Offset < 0)
+            {
+                error = Errno.EINVAL;
+            }
+            else if ((r.Op & Hyp.BIO_READ) != 0)
+            {
+                while (transferred < r.Data.Length)
+                {
+                    int n = await RandomAccess.ReadAsync(handle, r.Data.Slice(transferred), r.Offset + transferred).ConfigureAwait(false);
+                    if (n == 0)
+                        break;
+                    transferred += n;
+                }
+            }
+            else if ((r.Op & Hyp.BIO_WRITE) != 0)
+            {
+                await RandomAccess.WriteAsync(handle, r.Data, r.Offset).ConfigureAwait(false);
+                transferred = r.Data.Length;
+                if ((r.Op & Hyp.BIO_SYNC) != 0)
+                    RandomAccess.FlushToDisk(handle);
+            }
+            else
+            {
+                error = Errno.EINVAL;
+            }
+        }
+        catch (Exception e)
+        {
+            error = PosixFiles.ErrnoOf(e);
+        }
+
+        try
+        {
+            // biodone runs kernel code: it needs an lwp and a virtual CPU (rumpuser_bio's rumpkern_sched).
+            if (HypercallUpcalls.EnterKernel(out var token))
+            {
+                try
+                {
+                    r.Done(r.Arg, error, transferred);
+                }
+                catch (Exception e)
+                {
+                    HypercallUpcalls.KernelCodeFailed("block I/O completion", e);
+                }
+                finally
+                {
+                    HypercallUpcalls.LeaveKernel(token);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            HypercallUpcalls.KernelCodeFailed("block I/O completion", e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_bioInFlight);
+        }
+    }
+
+    // ---- threads and the current lwp ----
+
+    public static int ThreadCreate(ThreadFunc body, object? arg, string name, bool joinable, out object thread)
+    {
+        var t = new Thread(() => body(arg))
+        {
+            IsBackground = true,
+            Name = "rump: " + name,
+        };
+        lock (s_threadsGate)
+        {
+            s_threads.RemoveAll(static x => !x.IsAlive && x.ThreadState.HasFlag(System.Threading.ThreadState.Stopped));
+            s_threads.Add(t);
+        }
+        try
+        {
+            t.Start();
+        }
+        catch (OutOfMemoryException)
+        {
+            lock (s_threadsGate)
+                s_threads.Remove(t);
+            thread = t;
+            return Errno.EAGAIN;
+        }
+        thread = t;
+        return 0;
+    }
+
+    public static int ThreadJoin(object thread)
+    {
+        if (thread is not Thread t)
+            return Errno.EINVAL;
+        if (t == Thread.CurrentThread)
+            return Errno.EDEADLK;
+        t.Join();
+        return 0;
+    }
+
+    public static void SetCurLwp(object? lwp) => t_curlwp = lwp;
+
+    public static object? CurLwp() => t_curlwp;
+
+    // ---- mutexes ----
+
+    public static void MutexInit(int flags, out object mutex)
+    {
+        var m = new PosixMutex(flags);
+        s_waitables.AddOrUpdate(m, null);
+        mutex = m;
+    }
+
+    public static void MutexEnter(object mutex) => ((PosixMutex)mutex).Enter();
+
+    public static void MutexEnterNoWrap(object mutex) => ((PosixMutex)mutex).Enter();
+
+    public static bool MutexTryEnter(object mutex) => ((PosixMutex)mutex).TryEnter();
+
+    public static void MutexExit(object mutex) => ((PosixMutex)mutex).Exit();
+
+    public static bool MutexOwned(object mutex) => ((PosixMutex)mutex).Owned;
+
+    public static void MutexDestroy(object mutex) => s_waitables.Remove(mutex);
+
+    // ---- reader/writer locks ----
+
+    public static void RwInit(out object rwlock)
+    {
+        var rw = new PosixRwLock();
+        s_waitables.AddOrUpdate(rw, null);
+        rwlock = rw;
+    }
+
+    public static void RwEnter(object rwlock, bool writer) => ((PosixRwLock)rwlock).Enter(writer);
+
+    public static bool RwTryEnter(object rwlock, bool writer) => ((PosixRwLock)rwlock).TryEnter(writer);
+
+    public static void RwExit(object rwlock) => ((PosixRwLock)rwlock).Exit();
+
+    public static void RwDowngrade(object rwlock) => ((PosixRwLock)rwlock).Downgrade();
+
+    public static bool RwTryUpgrade(object rwlock) => ((PosixRwLock)rwlock).TryUpgrade();
+
+    public static bool RwHeld(object rwlock, bool writer) => ((PosixRwLock)rwlock).Held(writer);
+
+    public static void RwDestroy(object rwlock) => s_waitables.Remove(rwlock);
+
+    // ---- condition variables ----
+
+    public static void CvInit(out object cv)
+    {
+        var c = new PosixCondVar();
+        s_waitables.AddOrUpdate(c, null);
+        cv = c;
+    }
+
+    public static void CvDestroy(object cv) => s_waitables.Remove(cv);
+
+    public static void CvWait(object cv, object mutex) => ((PosixCondVar)cv).Wait((PosixMutex)mutex, -1);
+
+    public static int CvTimedWait(object cv, object mutex, long nanoseconds)
+    {
+        if (nanoseconds <= 0)
+            return Errno.ETIMEDOUT;
+        long ticks = nanoseconds / 100;
+        return ((PosixCondVar)cv).Wait((PosixMutex)mutex, ticks == 0 ? 1 : ticks) ? 0 : Errno.ETIMEDOUT;
+    }
+
+    public static void CvSignal(object cv) => ((PosixCondVar)cv).Signal();
+
+    public static void CvBroadcast(object cv) => ((PosixCondVar)cv).Broadcast();
+
+    public static int CvWaiters(object cv) => ((PosixCondVar)cv).Waiters;
+
+    // ---- clock ----
+
+    public static int ClockGetTime(int clock, out long seconds, out long nanoseconds)
+    {
+        switch (clock)
+        {
+            case Hyp.CLOCK_RELWALL:
+                long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+                seconds = ticks / TimeSpan.TicksPerSecond;
+                nanoseconds = ticks % TimeSpan.TicksPerSecond * 100;
+                return 0;
+            case Hyp.CLOCK_ABSMONO:
+                long ts = Stopwatch.GetTimestamp();
+                long freq = Stopwatch.Frequency;
+                seconds = ts / freq;
+                nanoseconds = (long)((ts % freq) * (1_000_000_000.0 / freq));
+                return 0;
+            default:
+                seconds = 0;
+                nanoseconds = 0;
+                return Errno.EINVAL;
+        }
+    }
+
+    public static int ClockSleep(int clock, long seconds, long nanoseconds)
+    {
+        long totalNs;
+        switch (clock)
+        {
+            case Hyp.CLOCK_RELWALL:
+                totalNs = seconds * 1_000_000_000 + nanoseconds;
+                break;
+            case Hyp.CLOCK_ABSMONO:
+                ClockGetTime(Hyp.CLOCK_ABSMONO, out long s, out long ns);
+                totalNs = (seconds - s) * 1_000_000_000 + (nanoseconds - ns);
+                break;
+            default:
+                return Errno.EINVAL;
+        }
+        if (totalNs <= 0)
+            return 0;
+        var timeout = TimeSpan.FromTicks(Math.Min(totalNs / 100, (long)int.MaxValue * TimeSpan.TicksPerMillisecond));
+        // A panic or exit wakes sleepers.
+        s_deadEvent.Wait(timeout);
+        return 0;
+    }
+
+    // ---- entropy ----
+
+    public static int GetRandom(Span<byte> buffer, int flags, out int length)
+    {
+        RandomNumberGenerator.Fill(buffer);
+        length = buffer.Length;
+        return 0;
+    }
+
+    private static void JoinThreads(TimeSpan timeout)
+    {
+        Thread[] threads;
+        lock (s_threadsGate)
+        {
+            threads = s_threads.ToArray();
+            s_threads.Clear();
+        }
+        var current = Thread.CurrentThread;
+        foreach (var t in threads)
+        {
+            if (t != current && t.IsAlive)
+                t.Join(timeout);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Rump.Generators.Hypercalls;
+using Rump.Generators.Tests.Infrastructure;
+
+namespace Rump.Generators.Tests;
+
+public class HypercallGeneratorTests
+{
+    private static readonly string Hyp = Repo.Read("base/hyp/Hyp.cs");
+
+    internal static TestKernel Kernel(params string[] targets)
+    {
+        var kernel = new TestKernel()
+            .WithBaseDeclarations()
+            .RepoSource("base/hyp/Hyp.cs")
+            .RepoSource("base/hyp/HypercallUpcalls.cs");
+        for (int i = 0; i < targets.Length; i++)
+            kernel.Source($"targets/t{i}/Hypercalls.cs", targets[i]);
+        return kernel;
+    }
+
+    private static string GeneratedHyp(GeneratorDriverRunResult result)
+        => result.Results.Single().GeneratedSources.Single(s => s.HintName == "Hyp.g.cs").SourceText.ToString();
+
+    [Fact]
+    public void RealInterface_BoundToPosixTarget()
+    {
+        var (result, output) = Kernel(Targets.For(Hyp)).Run(new HypercallGenerator());
+
+        Snapshot.Verify(result);
+        Compiles.WithoutErrors(output);
+    }
+
+    [Fact]
+    public void RealInterface_WithTracing_TracesEveryHypercallFirst()
+    {
+        var (result, output) = Kernel(Targets.For(Hyp)).Property("RumpTraceHypercalls", "true").Run(new HypercallGenerator());
+
+        Snapshot.Verify(result);
+        Compiles.WithoutErrors(output);
+    }
+
+    [Fact]
+    public void BlockingHypercall_ReleasesTheCpuAroundTheTargetCall()
+    {
+        var (result, _) = Kernel(Targets.For(Hyp)).Run(new HypercallGenerator());
+
+        var glue = GeneratedHyp(result);
+        var body = Body(glue, "public static partial int Read(");
+        Assert.Contains("bool released = global::Rump.Kern.HypercallUpcalls.ReleaseCpu();", body);
+        Assert.Contains("return global::Rump.Target.Posix.PosixHypercalls.Read(fd, buffer, offset, out nread);", body);
+        Assert.Contains("if (released)", body);
+        Assert.DoesNotContain("ReleaseCpu", Body(glue, "public static partial int Malloc("));
+    }
+
+    [Fact]
+    public void FastPath_IsTriedBeforeReleasingTheCpu()
+    {
+        var (result, _) = Kernel(Targets.For(Hyp)).Run(new HypercallGenerator());
+
+        var body = Body(GeneratedHyp(result), "public static partial void MutexEnter(");
+        int fast = body.IndexOf("if (global::Rump.Target.Posix.PosixHypercalls.MutexTryEnter(mutex))");
+        int release = body.IndexOf("ReleaseCpu()");
+        Assert.True(fast >= 0 && release > fast, body);
+    }
+
+    [Fact]
+    public void VersionConstantsAndCheck_ComeFromInterfaceAndTarget()
+    {
+        var (result, _) = Kernel(Targets.For(Hyp, minVersion: 1, maxVersion: 3)).Run(new HypercallGenerator());
+
+        var glue = GeneratedHyp(result);
+        Assert.Contains("public const int InterfaceVersion = 1;", glue);
+        Assert.Contains("public const string TargetName = \"posix\";", glue);
+        Assert.Contains("public const int TargetMinVersion = 1;", glue);
+        Assert.Contains("public const int TargetMaxVersion = 3;", glue);
+        Assert.Contains("InterfaceVersion < TargetMinVersion || InterfaceVersion > TargetMaxVersion ? 86 : 0", glue);
+    }
+
+    [Fact]
+    public void Rump0103_TargetWithoutAHypercall_IsReported()
+    {
+        var target = Targets.For(Hyp, include: name => name != "ClockSleep");
+
+        var (result, _) = Kernel(target).Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0103", diagnostic.Id);
+        Assert.Contains("has no method 'ClockSleep'; add 'public static int ClockSleep(int clock, long seconds, long nanoseconds)'", diagnostic.GetMessage());
+        Assert.Equal(TestKernel.PathOf("targets/t0/Hypercalls.cs"), diagnostic.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
+    public void Rump0104_TargetHypercallWithOtherSignature_IsReported()
+    {
+        var target = Targets.For(Hyp, rewriteSignature: s => s.StartsWith("public static int Close(") ? "public static int Close(long fd)" : s);
+
+        var (result, _) = Kernel(target).Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0104", diagnostic.Id);
+        Assert.Contains("does not match the declaration 'int Close(int fd)'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Rump0104_RefKindMismatch_IsReported()
+    {
+        var target = Targets.For(Hyp, rewriteSignature: s => s.Replace("out object mutex", "ref object mutex"));
+
+        var (result, _) = Kernel(target).Run(new HypercallGenerator());
+
+        Assert.Equal("RUMP0104", Assert.Single(result.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void Rump0105_NoTarget_IsReportedAndBodiesThrow()
+    {
+        var (result, output) = Kernel().Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0105", diagnostic.Id);
+        Assert.Contains("has 0 [HypercallTarget] classes", diagnostic.GetMessage());
+        Assert.Contains("no hypercall target (RUMP0105)", GeneratedHyp(result));
+        Compiles.WithoutErrors(output);
+    }
+
+    [Fact]
+    public void Rump0105_TwoTargets_AreReportedByName()
+    {
+        var (result, _) = Kernel(Targets.For(Hyp), Targets.For(Hyp, name: "xen", className: "XenHypercalls")).Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0105", diagnostic.Id);
+        Assert.Contains("has 2 [HypercallTarget] classes (posix: global::Rump.Target.Posix.PosixHypercalls, xen: global::Rump.Target.Xen.XenHypercalls)", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Rump0106_InterfaceVersionOutsideTargetRange_IsReported()
+    {
+        var (result, _) = Kernel(Targets.For(Hyp, minVersion: 2, maxVersion: 3)).Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0106", diagnostic.Id);
+        Assert.Contains("declare hypercall interface version 1, target 'posix' supports 2..3", diagnostic.GetMessage());
+    }
+
+    /// <summary>The text of one generated method, from its signature to the next method.</summary>
+    private static string Body(string glue, string signature)
+    {
+        int start = glue.IndexOf(signature);
+        Assert.True(start >= 0, "not generated: " + signature);
+        int end = glue.IndexOf("\n\n", start);
+        return glue[start..(end < 0 ? glue.Length : end)];
+    }
+}
