@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text;
 using Rump.Fs.Msdosfs;
 using Rump.Fs.Tests.Support;
-using Rump.Kern;
+using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests;
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using Rump.Fs.Msdosfs;
-using Rump.Kern;
+using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests.Support;
 

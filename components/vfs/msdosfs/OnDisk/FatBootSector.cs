@@ -1,8 +1,9 @@
 using System;
 using System.Buffers.Binary;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>FAT variant, decided by the cluster count (FAT32 by the BPB layout), as the specification says.</summary>
 internal enum FatType

@@ -1,7 +1,8 @@
 using System;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>
 /// How a name given by a user is stored: as a plain 8.3 name (with the NT case bits when it is all lower

@@ -1,8 +1,9 @@
 using System;
 using System.Buffers.Binary;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>
 /// The file allocation table, held in memory (the part covering clusters 0..MaxCluster), with a map of the

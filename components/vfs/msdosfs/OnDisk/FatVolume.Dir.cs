@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>One name found in a directory: its short entry, where it and its long-name entries are, its name.</summary>
 internal struct FatDirSlot

@@ -1,7 +1,8 @@
 using System;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>File data: read, write, truncate over cluster chains (msdosfs_read/write, detrunc, extendfile).</summary>
 internal sealed partial class FatVolume

@@ -1,7 +1,8 @@
 using System;
-using Rump.Kern;
 
 namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>The wall clock as Unix seconds and nanoseconds (UTC); the mount glue passes Clock.WallTime.</summary>
 internal delegate void FatClock(out long seconds, out long nanoseconds);
