@@ -232,7 +232,8 @@ internal static class Kernel
     internal static string FormatBanner(int ncpu, long memLimit)
     {
         var commit = KernelIdentity.VintageCommit.Length > 7 ? KernelIdentity.VintageCommit.Substring(0, 7) : KernelIdentity.VintageCommit;
-        var vintage = KernelIdentity.VintageRef + (commit.Length > 0 ? " " + commit : "") + (KernelIdentity.VintageDirty ? "+dirty" : "");
+        var vintage = (KernelIdentity.VintageRef.Length > 0 ? KernelIdentity.VintageRef : "unknown")
+            + (commit.Length > 0 ? " " + commit : "") + (KernelIdentity.VintageDirty ? "+dirty" : "");
         return string.Format(CultureInfo.InvariantCulture,
             "Rump.Build kernel {0} (target {1}, vintage {2}, hypercall interface v{3}), {4} virtual CPU{5}, {6}",
             KernelIdentity.Kernel, KernelIdentity.Target, vintage, Hyp.InterfaceVersion, ncpu, ncpu == 1 ? "" : "s",

@@ -59,16 +59,6 @@ public class BootTests
     }
 
     [Fact]
-    public void Syscall_NotLinkedIn_ReturnsENOSYS()
-    {
-        using var kernel = TestKernel.Boot();
-        // The base-only kernel has no vfs faction.
-        if (kernel.Info.Components.Any(c => c.Name == "vfs"))
-            return;
-        Assert.Equal((int)Errno.ENOSYS, kernel.Sys.Sync());
-    }
-
-    [Fact]
     public void Boot_Parameters_ReachTheKernelAndOverrideTypedOptions()
     {
         var parameters = new Dictionary<string, string> { ["RUMP_HOSTNAME"] = "from-parameter", ["RUMP_NCPU"] = "3" };
