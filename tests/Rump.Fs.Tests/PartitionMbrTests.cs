@@ -49,6 +49,20 @@ public sealed class PartitionMbrTests
     }
 
     [Fact]
+    public void Mbr_VerboseBoot_LogsEachWedgeWithSfdiskStartAndSize()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = DevTestKit.CreateImage(dir.Path, "mbr.img", DiskBytes);
+        DevTestKit.Run("sfdisk", "-q " + DevTestKit.Quote(image), Layout);
+        var data = DevTestKit.SfdiskPartitions(image).Where(p => p.Type != "5").ToList();
+
+        using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image }, verbose: true);
+        foreach (var p in data)
+            Assert.Contains("dk: vnd0p" + p.Number + " at vnd0: mbr 0x" + p.Type.PadLeft(2, '0') + ", start " + p.Start + ", " + p.Size + " sectors", k.Console);
+        Assert.DoesNotContain("dk: vnd0p2 ", k.Console);
+    }
+
+    [Fact]
     public void Mbr_ExtendedContainer_HasNoWedgeAndNoExtraWedgesExist()
     {
         using var dir = DevTestKit.Scratch();
