@@ -3,9 +3,10 @@ using System.Buffers.Binary;
 using System.IO;
 using Rump.Fs.Msdosfs;
 using Rump.Fs.Tests.Support;
-using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>Corrupt images give an errno from the operation that meets the damage, never an exception or a hang.</summary>
 public sealed class MsdosfsOnDiskBadInputTests : IClassFixture<FatFixtureImages>

@@ -1,9 +1,10 @@
 using System;
 using System.IO;
 using Rump.Fs.Msdosfs;
-using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests.Support;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>An image file as the block device of a <see cref="FatVolume"/>, for unit tests without a kernel.</summary>
 internal sealed class FatImageDevice : IFatDevice, IDisposable
