@@ -28,7 +28,7 @@ public sealed class MsdosfsOnDiskBadInputTests : IClassFixture<FatFixtureImages>
     /// <summary>Writes FAT entry <paramref name="cluster"/> in every FAT copy, bypassing the file system.</summary>
     private static void PokeFat(string img, FatGeometry g, uint cluster, uint value)
     {
-        using var f = new FileStream(img, FileMode.Open, FileAccess.ReadWrite);
+        using var f = new FileStream(img, System.IO.FileMode.Open, FileAccess.ReadWrite);
         for (int fat = 0; fat < g.NumFats; fat++)
         {
             long bas = g.FatOffset(fat);
@@ -63,7 +63,7 @@ public sealed class MsdosfsOnDiskBadInputTests : IClassFixture<FatFixtureImages>
 
     private static void Poke(string img, long offset, params byte[] bytes)
     {
-        using var f = new FileStream(img, FileMode.Open, FileAccess.ReadWrite);
+        using var f = new FileStream(img, System.IO.FileMode.Open, FileAccess.ReadWrite);
         f.Position = offset;
         f.Write(bytes);
     }
@@ -163,7 +163,7 @@ public sealed class MsdosfsOnDiskBadInputTests : IClassFixture<FatFixtureImages>
         var img = CopyOf(bits);
         var (_, _, last, _) = Locate(img, "/frag/fragmented.bin");
         long len = new FileInfo(img).Length;
-        using (var f = new FileStream(img, FileMode.Open))
+        using (var f = new FileStream(img, System.IO.FileMode.Open))
             f.SetLength(len / 2);
         int e = Mount(img, false, out var v, out var dev);
         using (dev)

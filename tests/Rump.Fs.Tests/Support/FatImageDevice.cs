@@ -13,7 +13,7 @@ internal sealed class FatImageDevice : IFatDevice, IDisposable
 
     public FatImageDevice(string path, bool readOnly = false)
     {
-        _file = new FileStream(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite);
+        _file = new FileStream(path, System.IO.FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite);
         IsReadOnly = readOnly;
     }
 
