@@ -59,16 +59,6 @@ public class BootTests
     }
 
     [Fact]
-    public void Syscall_NotLinkedIn_ReturnsENOSYS()
-    {
-        using var kernel = TestKernel.Boot();
-        // The base-only kernel has no vfs faction.
-        if (kernel.Info.Components.Any(c => c.Name == "vfs"))
-            return;
-        Assert.Equal((int)Errno.ENOSYS, kernel.Sys.Sync());
-    }
-
-    [Fact]
     public void Boot_Parameters_ReachTheKernelAndOverrideTypedOptions()
     {
         var parameters = new Dictionary<string, string> { ["RUMP_HOSTNAME"] = "from-parameter", ["RUMP_NCPU"] = "3" };
@@ -108,6 +98,18 @@ public class BootTests
         }
         Assert.DoesNotContain(quiet, l => l.StartsWith("rump: init level", StringComparison.Ordinal));
         Assert.Single(quiet, l => l.StartsWith("Rump.Build kernel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Boot_Refused_LeavesTheContextBootable()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        Assert.Throws<ArgumentOutOfRangeException>(() => loader.Factory.Boot(new BootOptions { VirtualCpus = 0 }));
+        Assert.Throws<ArgumentException>(() => loader.Factory.Boot(new BootOptions { Parameters = new Dictionary<string, string> { ["RUMP_MEMLIMIT"] = "lots" } }));
+        var kernel = loader.Factory.Boot(new BootOptions { HostName = "third-time" });
+        Assert.Equal("third-time", HostName(kernel));
+        kernel.Shutdown();
+        loader.Unload();
     }
 
     [Fact]
