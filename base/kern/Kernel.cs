@@ -147,6 +147,7 @@ internal static class Kernel
             KernelLog.Init(ParamInt("RUMP_VERBOSE", 0) != 0);
             Kmem.Init(memLimit);
             Sched.Init(ncpu);
+            KThread.Init();
 
             s_hooksLock = new KMutex();
             s_shutdownHooks = [];
@@ -160,7 +161,6 @@ internal static class Kernel
             Clock.Init();
             KernelLog.Debug("rump: " + ncpu.ToString(CultureInfo.InvariantCulture) + " virtual CPUs, memory limit " + FormatBytes(memLimit));
 
-            KThread.Init();
             int error = Callout.Init();
             if (error != 0)
                 throw new InvalidOperationException("cannot start the callout thread: " + Rump.ErrnoText.Describe(error));
@@ -179,11 +179,15 @@ internal static class Kernel
         }
         catch
         {
-            // A component init failed or panicked: stop what started and give the host its resources back.
-            if (lwp0 is not null && Interlocked.CompareExchange(ref s_state, StateStopping, StateBooting) == StateBooting)
+            // A parameter was bad or a component init failed: stop what started and give the host its
+            // resources back. After a panic the target was told already (EXIT_PANIC).
+            if (Interlocked.CompareExchange(ref s_state, StateStopping, StateBooting) == StateBooting)
             {
-                Callout.Shutdown();
-                KThread.WaitAll(ThreadStopTimeout);
+                if (lwp0 is not null)
+                {
+                    Callout.Shutdown();
+                    KThread.WaitAll(ThreadStopTimeout);
+                }
                 Volatile.Write(ref s_state, StateOff);
                 Hyp.Exit(Hyp.EXIT_HALT);
             }

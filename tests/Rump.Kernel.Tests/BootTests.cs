@@ -101,6 +101,18 @@ public class BootTests
     }
 
     [Fact]
+    public void Boot_Refused_LeavesTheContextBootable()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        Assert.Throws<ArgumentOutOfRangeException>(() => loader.Factory.Boot(new BootOptions { VirtualCpus = 0 }));
+        Assert.Throws<ArgumentException>(() => loader.Factory.Boot(new BootOptions { Parameters = new Dictionary<string, string> { ["RUMP_MEMLIMIT"] = "lots" } }));
+        var kernel = loader.Factory.Boot(new BootOptions { HostName = "third-time" });
+        Assert.Equal("third-time", HostName(kernel));
+        kernel.Shutdown();
+        loader.Unload();
+    }
+
+    [Fact]
     public void TwoInstances_SideBySide_HaveTheirOwnState()
     {
         using var one = TestKernel.Boot(new BootOptions { HostName = "one", VirtualCpus = 1 });
