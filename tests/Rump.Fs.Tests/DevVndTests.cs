@@ -87,17 +87,19 @@ public sealed class DevVndTests
     }
 
     [Fact]
-    public void Vnd_ReadAtAndPastDiskEnd_EofThenEINVAL()
+    public void Vnd_IoAtAndPastDiskEnd_ReadIsEofWriteIsENOSPC()
     {
         using var dir = DevTestKit.Scratch();
         var image = Path.Combine(dir.Path, "disk.img");
         File.WriteAllBytes(image, Pattern(64 << 10, 5));
 
         using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image });
-        var fd = k.Open("/dev/vnd0", OpenFlags.O_RDONLY);
+        var fd = k.Open("/dev/vnd0", OpenFlags.O_RDWR);
         Assert.Equal(0, k.PRead(fd, 64 << 10, 512, out var atEnd));
         Assert.Empty(atEnd);
-        Assert.Equal((int)Errno.EINVAL, k.PRead(fd, (64 << 10) + 4096, 512, out _));
+        Assert.Equal(0, k.PRead(fd, (64 << 10) + 4096, 512, out var past));
+        Assert.Empty(past);
+        Assert.Equal((int)Errno.ENOSPC, k.Sys.PWrite(fd, new byte[512], 64 << 10, out _));
         Assert.Equal(0, k.Sys.Close(fd));
     }
 
