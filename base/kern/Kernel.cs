@@ -115,10 +115,10 @@ internal static class Kernel
     }
 
     /// <summary>
-    /// rump_init: version check, target init, memory limit, CPUs, proc0/lwp0, clock and callouts,
+    /// rump_init: the target's host options, version check, target init, memory limit, CPUs, proc0/lwp0, clock and callouts,
     /// component init level by level, proc1, banner. Throws on failure (the host boundary).
     /// </summary>
-    internal static void Boot(string instanceName)
+    internal static void Boot(Rump.BootOptions options)
     {
         int prev = Interlocked.CompareExchange(ref s_state, StateBooting, StateOff);
         if (prev != StateOff)
@@ -127,7 +127,9 @@ internal static class Kernel
             throw new InvalidOperationException("this kernel instance is already booted (or panicked); load the kernel again for another instance");
         s_panicMessage = null;
 
-        if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, instanceName) != 0)
+        // The host's options (console, parameters) go to the target only once this boot is ours.
+        TargetSetup.Configure?.Invoke(options);
+        if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
         {
             Volatile.Write(ref s_state, StateOff);
             throw new NotSupportedException(string.Format(CultureInfo.InvariantCulture,

@@ -205,13 +205,16 @@ public class BootTests
     }
 
     [Fact]
-    public void Boot_Twice_WithoutShutdown_IsRefused()
+    public void Boot_Twice_WithoutShutdown_IsRefused_AndKeepsTheRunningInstancesConsole()
     {
-        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
-        var first = loader.Factory.Boot(new BootOptions());
-        Assert.Throws<InvalidOperationException>(() => loader.Factory.Boot(new BootOptions()));
-        first.Shutdown();
-        loader.Unload();
+        var first = new List<string>();
+        var second = new List<string>();
+        using var probe = KernelProbe.Boot(new BootOptions { Console = first.Add });
+        Assert.Throws<InvalidOperationException>(() => probe.Loader.Factory.Boot(new BootOptions { Console = second.Add }));
+        probe.InKernel(() => probe.Call("Kern.KernelLog", "Printf", "still here"));
+        Assert.Contains("still here", first);
+        Assert.Empty(second);
+        Assert.True(probe.Instance.IsRunning);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
