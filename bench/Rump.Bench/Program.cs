@@ -3,10 +3,11 @@ using System.Collections.Generic;
 using System.Linq;
 using Rump.Bench;
 
-// Benchmarks by verb: `dotnet run -c Release --project bench/Rump.Bench -- VERB [options]`.
+// Rump.Bench VERB: `dotnet run -c Release --project bench/Rump.Bench -- VERB [options]`.
 // Each verb measures its ratios in ONE run (baseline and subject side by side) and prints them.
 var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.Ordinal)
 {
+    ["boot"] = ("first boot (incl. JIT), boot in a new load context, warm boot, shutdown", BootBench.Run),
     ["fs-read"] = ("in-process: read(2) of a 256 MiB file vs RandomAccess.Read of the same bytes; random 4 KiB reads", FsBench.Read),
     ["fs-cp"] = ("whole process: rumpctl cp vs mcopy, 1 GiB out of and into an image", FsBench.Copy),
     ["fs-ls"] = ("whole process: rumpctl ls wall time on a small image", FsBench.Ls),
@@ -14,11 +15,12 @@ var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>
     ["fs"] = ("all fs-* benchmarks in order", FsBench.All),
 };
 
-if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))
+var verbName = args.Length > 0 ? args[0] : "help";
+if (!verbs.TryGetValue(verbName, out var verb))
 {
-    Console.Error.WriteLine("usage: Rump.Bench VERB [options]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Rump.Bench -- VERB [options]");
     foreach (var (name, (help, _)) in verbs)
         Console.Error.WriteLine("  " + name.PadRight(10) + help);
-    return args.Length == 0 ? 0 : 2;
+    return verbName == "help" ? 0 : 2;
 }
 return verb.Run(args.Skip(1).ToArray());

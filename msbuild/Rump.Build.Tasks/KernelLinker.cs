@@ -180,6 +180,12 @@ internal static class KernelLinker
         var host = HostElement(declaringType);
         if (host is not null && !allowList.AllowsMember(TopNamespace(host), NestedName(host), member))
             return host.FullName.Replace('/', '.') + "::" + member;
+        // An allow-list entry for the member itself (Type::member) allows it without its whole type;
+        // only the type arguments of the declaring type remain to check.
+        if (host is not null && declaringType is not GenericInstanceType)
+            return null;
+        if (host is not null && declaringType is GenericInstanceType instance)
+            return instance.GenericArguments.Select(a => DisallowedType(a, allowList)).FirstOrDefault(s => s is not null);
         return DisallowedType(declaringType, allowList);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Rump;
 
 namespace Rump.Kernel.Tests;
@@ -65,5 +66,21 @@ public class MemoryTests
         });
         Assert.Equal(64, granted);
         Assert.Equal((long)limit, (long)probe.Get("Kern.Kmem", "InUse")!);
+    }
+}
+
+public class EntropyTests
+{
+    [Fact]
+    public void Cprng_GivesDistinctValues()
+    {
+        using var probe = KernelProbe.Boot();
+        var values = probe.InKernel(() => new[]
+        {
+            (ulong)probe.Call("Kern.Cprng", "UInt64")!,
+            (ulong)probe.Call("Kern.Cprng", "UInt64")!,
+            (ulong)probe.Call("Kern.Cprng", "UInt64")!,
+        });
+        Assert.Equal(3, values.Distinct().Count());
     }
 }
