@@ -3,6 +3,8 @@ using System.Collections.Generic;
 
 namespace Rump.Dev;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>A driver known to autoconf (struct cfdriver): a name and its units.</summary>
 internal sealed class CfDriver
 {

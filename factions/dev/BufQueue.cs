@@ -3,6 +3,8 @@ using Rump.Kern;
 
 namespace Rump.Dev;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// A queue of block requests in front of a disk's start routine (subr_bufq.c). Not locked: the disk
 /// that owns it protects it with its own lock.

@@ -3,6 +3,8 @@ using Rump.Kern;
 
 namespace Rump.Dev;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>A disk's geometry and statistics (struct disk).</summary>
 internal sealed class Disk
 {
@@ -113,6 +115,37 @@ internal abstract class DiskDevice
         Lock.Exit();
         bp.Biodone(error);
         Start();
+    }
+
+    /// <summary>
+    /// dk_done for a completion that arrives on a host I/O thread (rump_biodone): the thread is given an
+    /// lwp and a virtual CPU for the completion, like any host thread entering the kernel. After a panic
+    /// or shutdown the instance is gone; the completion is dropped rather than unwinding the host thread.
+    /// </summary>
+    protected void DiskDoneFromHost(Buf bp, int error)
+    {
+        if (Hyp.CurLwp() is not null)
+        {
+            DiskDone(bp, error);
+            return;
+        }
+        if (!Kernel.IsRunning)
+            return;
+        Lwp? l = null;
+        try
+        {
+            SyscallEntry.Enter(out l);
+            DiskDone(bp, error);
+        }
+        catch (Exception) when (!Kernel.IsRunning)
+        {
+            // The kernel panicked or stopped while this I/O was in flight: nobody waits for it any more.
+        }
+        finally
+        {
+            if (l is not null)
+                SyscallEntry.Exit(l);
+        }
     }
 
     /// <summary>Fails every queued request with ENXIO and refuses new ones (the unit is going away).</summary>

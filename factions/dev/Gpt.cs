@@ -4,6 +4,8 @@ using System.Collections.Generic;
 
 namespace Rump.Dev;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>The GPT header (UEFI 2.x §5.3.2, struct gpt_hdr), decoded and checked.</summary>
 internal readonly record struct GptHeader(
     uint Revision, uint HeaderSize, uint HeaderCrc32, ulong MyLba, ulong AlternateLba,

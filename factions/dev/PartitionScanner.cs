@@ -4,6 +4,8 @@ using Rump.Kern;
 
 namespace Rump.Dev;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// Finds the partitions of a block device (dkwedge_discover): GPT first when the MBR is protective or
 /// absent, otherwise the MBR. Reads through the device's strategy routine like any other consumer.

@@ -20,7 +20,7 @@ internal static class DevTestKit
     /// <summary>A fresh directory under the system temp folder, removed by the caller's Dispose.</summary>
     public static ScratchDir Scratch() => new();
 
-    /// <summary>Runs a host tool; fails the test with its stderr when it exits non-zero.</summary>
+    /// <summary>Runs a host tool and returns its stdout; fails the test with its stderr when the exit code differs.</summary>
     public static string Run(string tool, string arguments, string? stdin = null, int expectedExit = 0)
     {
         var psi = new ProcessStartInfo(tool, arguments)
@@ -43,6 +43,18 @@ internal static class DevTestKit
         if (p.ExitCode != expectedExit)
             throw new InvalidOperationException(tool + " " + arguments + " exited " + p.ExitCode + ": " + stderr.Result);
         return stdout.Result;
+    }
+
+    /// <summary>Runs a host tool and returns what it printed on stdout and stderr (sgdisk warns on stderr).</summary>
+    public static string RunAll(string tool, string arguments)
+    {
+        var psi = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment["LC_ALL"] = "C";
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + tool);
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return stdout + stderr.Result;
     }
 
     /// <summary>A zero-filled image file of <paramref name="bytes"/>.</summary>

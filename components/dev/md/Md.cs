@@ -3,6 +3,8 @@ using Rump.Kern;
 
 namespace Rump.Dev.Md;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// md(4): a memory disk in kernel memory (counted against the boot memory limit). Units are created with
 /// <see cref="Create"/> or at boot with the parameters <c>md0</c>…<c>md3</c> = size in bytes (suffix

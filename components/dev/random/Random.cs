@@ -3,6 +3,8 @@ using Rump.Kern;
 
 namespace Rump.Dev.Random;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// /dev/random and /dev/urandom (rnd(4)): reads come from the host's entropy through the random
 /// hypercall; writes are accepted (NetBSD mixes them into the pool; the host pool needs no help).

@@ -3,6 +3,8 @@ using Rump.Kern;
 
 namespace Rump.Dev.Vnd;
 
+using Errno = Rump.Kern.Errno;
+
 /// <summary>
 /// vnd(4): a disk backed by a host file, through the asynchronous block I/O hypercalls. Units are
 /// configured with <see cref="Configure"/> or at boot with the parameters <c>vnd0</c>…<c>vnd7</c> (host
@@ -229,7 +231,7 @@ internal sealed class VndDevice : DiskDevice
                 error = Errno.EIO;
             }
         }
-        DiskDone(bp, error);
+        DiskDoneFromHost(bp, error);
     }
 
     internal void CloseHostFile()

@@ -1,0 +1,521 @@
+using System;
+using System.Collections.Generic;
+using Rump.Kern;
+using Rump.Vfs;
+
+namespace Rump.Fs.Msdosfs;
+
+using Errno = Rump.Kern.Errno;
+
+/// <summary>
+/// The msdosfs vnode operations (msdosfs_vnops.c, msdosfs_lookup.c). Each takes the volume lock around
+/// its work on the volume; vnode locks are the VFS's (see <see cref="VnodeOps"/> for what each holds).
+/// </summary>
+internal sealed class MsdosfsVnodeOps : VnodeOps
+{
+    private const int DirModeBits = 0x1ED;       // 0755
+    private const int FileModeBits = 0x1A4;      // 0644
+    private const int ReadOnlyFileModeBits = 0x124; // 0444
+
+    private static MsdosfsMount MountOf(Vnode vp) => (MsdosfsMount)vp.Mount.Data!;
+
+    private static FatNode NodeOf(Vnode vp) => (FatNode)vp.Data!;
+
+    /// <summary>vcache_get for a node found under the volume lock (the lock is dropped first).</summary>
+    private static int GetVnode(Vnode dvp, MsdosfsMount m, VnodeKey key, out Vnode? vp)
+    {
+        int error = VCache.Get(dvp.Mount, key, out vp);
+        m.Lock.Enter();
+        m.Pending.Remove(key);
+        m.Lock.Exit();
+        return error;
+    }
+
+    public override int Lookup(Vnode dvp, ComponentName cnp, out Vnode? vp)
+    {
+        vp = null;
+        var m = MountOf(dvp);
+        var dir = NodeOf(dvp);
+        var v = m.Volume;
+        VnodeKey key;
+        m.Lock.Enter();
+        try
+        {
+            uint dirStart = m.DirStartOf(dir);
+            if (cnp.IsDotDot)
+            {
+                int e = v.DotDotCluster(dirStart, out uint parent);
+                if (e != 0)
+                    return e;
+                key = parent == v.RootStart ? MsdosfsMount.RootKey : new VnodeKey(-2, parent);
+            }
+            else
+            {
+                int e = v.Lookup(dirStart, cnp.Name, out var slot);
+                if (e != 0)
+                    return e;
+                if (slot.Entry.DIR_Name.IsDot)
+                {
+                    key = m.KeyOf(dir);
+                }
+                else if (slot.Entry.DIR_Name.IsDotDot)
+                {
+                    return Errno.ENOENT;
+                }
+                else
+                {
+                    if (slot.Entry.IsDirectory && !v.Fat.IsValidCluster(slot.Entry.FirstCluster(v.Geometry.Type)))
+                        return Errno.EIO; // a directory must have a cluster of its own
+                    key = m.KeyOf(slot, dirStart);
+                    m.Pending[key] = v.NodeFromSlot(dirStart, slot);
+                }
+            }
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+        return GetVnode(dvp, m, key, out vp);
+    }
+
+    private static byte AttrFromMode(Vattr vap)
+        => vap.Mode != Vattr.VNOVAL && (vap.Mode & 0x92) == 0 ? FatAttr.ATTR_READ_ONLY : (byte)0;
+
+    public override int Create(Vnode dvp, ComponentName cnp, Vattr vap, out Vnode? vp)
+    {
+        vp = null;
+        var m = MountOf(dvp);
+        VnodeKey key;
+        m.Lock.Enter();
+        try
+        {
+            int e = m.Volume.Create(m.DirStartOf(NodeOf(dvp)), cnp.Name, AttrFromMode(vap), out var node);
+            if (e == 0)
+                e = m.Volume.Sync();
+            if (e != 0)
+                return e;
+            key = m.KeyOf(node!);
+            m.Pending[key] = node!;
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+        return GetVnode(dvp, m, key, out vp);
+    }
+
+    public override int Mkdir(Vnode dvp, ComponentName cnp, Vattr vap, out Vnode? vp)
+    {
+        vp = null;
+        var m = MountOf(dvp);
+        VnodeKey key;
+        m.Lock.Enter();
+        try
+        {
+            int e = m.Volume.Mkdir(m.DirStartOf(NodeOf(dvp)), cnp.Name, out var node);
+            if (e == 0)
+                e = m.Volume.Sync();
+            if (e != 0)
+                return e;
+            key = m.KeyOf(node!);
+            m.Pending[key] = node!;
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+        return GetVnode(dvp, m, key, out vp);
+    }
+
+    public override int Remove(Vnode dvp, Vnode vp, ComponentName cnp)
+    {
+        var m = MountOf(dvp);
+        var node = NodeOf(vp);
+        m.Lock.Enter();
+        int e = m.Volume.RemoveEntry(node.DirStart, node.LfnOffset, node.DirOffset);
+        if (e == 0)
+        {
+            node.Unlinked = true;
+            e = m.Volume.Sync();
+        }
+        m.Lock.Exit();
+        return e;
+    }
+
+    public override int Rmdir(Vnode dvp, Vnode vp, ComponentName cnp)
+    {
+        var m = MountOf(dvp);
+        var node = NodeOf(vp);
+        m.Lock.Enter();
+        try
+        {
+            if (node.IsRoot)
+                return Errno.EBUSY;
+            int e = m.Volume.IsEmptyDir(m.Volume.StartCluster(node), out bool empty);
+            if (e != 0)
+                return e;
+            if (!empty)
+                return Errno.ENOTEMPTY;
+            if ((e = m.Volume.RemoveEntry(node.DirStart, node.LfnOffset, node.DirOffset)) != 0)
+                return e;
+            node.Unlinked = true;
+            return m.Volume.Sync();
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+    }
+
+    public override int Link(Vnode dvp, Vnode vp, ComponentName cnp) => Errno.EOPNOTSUPP;
+
+    public override int Symlink(Vnode dvp, ComponentName cnp, Vattr vap, string target, out Vnode? vp)
+    {
+        vp = null;
+        return Errno.EOPNOTSUPP;
+    }
+
+    public override int Rename(Vnode fdvp, Vnode fvp, ComponentName fcnp, Vnode tdvp, Vnode? tvp, ComponentName tcnp)
+    {
+        var m = MountOf(fdvp);
+        var v = m.Volume;
+        var node = NodeOf(fvp);
+        m.Lock.Enter();
+        VnodeKey oldKey = m.KeyOf(node), newKey;
+        try
+        {
+            uint toDir = m.DirStartOf(NodeOf(tdvp));
+            int e;
+            if (node.Entry.IsDirectory && toDir != node.DirStart)
+            {
+                // The VFS checked the topology through its vnodes; the on-disk ".." chain must agree
+                // (a corrupt image may loop: EIO rather than a hang).
+                if ((e = v.CheckNotAncestor(v.StartCluster(node), toDir)) != 0)
+                    return e;
+            }
+            if (tvp is not null)
+            {
+                var target = NodeOf(tvp);
+                if (target.Entry.IsDirectory)
+                {
+                    if ((e = v.IsEmptyDir(v.StartCluster(target), out bool empty)) != 0)
+                        return e;
+                    if (!empty)
+                        return Errno.ENOTEMPTY;
+                }
+                if ((e = v.RemoveEntry(target.DirStart, target.LfnOffset, target.DirOffset)) != 0)
+                    return e;
+                target.Unlinked = true;
+            }
+            if ((e = v.UpdateEntry(node)) != 0)
+                return e;
+            if ((e = v.Rename(node, toDir, tcnp.Name)) != 0)
+                return e;
+            if ((e = v.Sync()) != 0)
+                return e;
+            newKey = m.KeyOf(node);
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+        return newKey == oldKey ? 0 : VCache.Rekey(fvp, newKey);
+    }
+
+    public override int GetAttr(Vnode vp, Vattr vap, Cred cred)
+    {
+        var m = MountOf(vp);
+        var node = NodeOf(vp);
+        var v = m.Volume;
+        m.Lock.Enter();
+        try
+        {
+            long size;
+            if (node.IsDirectory)
+            {
+                int e = v.DirSize(node, out size);
+                if (e != 0)
+                    return e;
+            }
+            else
+            {
+                size = node.Entry.DIR_FileSize;
+            }
+            ref readonly var d = ref node.Entry;
+            vap.Type = node.IsDirectory ? VType.VDIR : VType.VREG;
+            vap.Mode = node.IsDirectory ? DirModeBits : (d.DIR_Attr & FatAttr.ATTR_READ_ONLY) != 0 ? ReadOnlyFileModeBits : FileModeBits;
+            vap.Nlink = 1;
+            vap.Uid = 0;
+            vap.Gid = 0;
+            vap.FsId = vp.Mount.FsId;
+            vap.FileId = (long)MsdosfsMount.FileId(m.KeyOf(node));
+            vap.Size = size;
+            vap.BlockSize = v.Geometry.BytesPerCluster;
+            long bpc = v.Geometry.BytesPerCluster;
+            vap.Bytes = (size + bpc - 1) / bpc * bpc;
+            if (node.IsRoot)
+            {
+                vap.MtimeSec = vap.AtimeSec = vap.CtimeSec = vap.BirthtimeSec = DosTime.MinUnix;
+                vap.MtimeNsec = vap.AtimeNsec = vap.CtimeNsec = vap.BirthtimeNsec = 0;
+            }
+            else
+            {
+                vap.MtimeSec = DosTime.ToUnix(d.DIR_WrtDate, d.DIR_WrtTime, 0, out vap.MtimeNsec);
+                vap.AtimeSec = d.DIR_LstAccDate != 0 ? DosTime.ToUnix(d.DIR_LstAccDate, 0, 0, out vap.AtimeNsec) : vap.MtimeSec;
+                if (d.DIR_LstAccDate == 0)
+                    vap.AtimeNsec = 0;
+                vap.CtimeSec = vap.MtimeSec;
+                vap.CtimeNsec = vap.MtimeNsec;
+                vap.BirthtimeSec = d.DIR_CrtDate != 0 ? DosTime.ToUnix(d.DIR_CrtDate, d.DIR_CrtTime, d.DIR_CrtTimeTenth, out vap.BirthtimeNsec) : vap.MtimeSec;
+            }
+            vap.Gen = 0;
+            vap.Flags = 0;
+            vap.Rdev = default;
+            return 0;
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+    }
+
+    public override int SetAttr(Vnode vp, Vattr vap, Cred cred)
+    {
+        var m = MountOf(vp);
+        var node = NodeOf(vp);
+        var v = m.Volume;
+        if ((vap.Uid != Vattr.VNOVAL && vap.Uid != 0) || (vap.Gid != Vattr.VNOVAL && vap.Gid != 0))
+            return Errno.EPERM; // FAT has no owners: everything belongs to the mount's owner
+        m.Lock.Enter();
+        try
+        {
+            int e;
+            if (vap.Size != Vattr.VNOVAL)
+            {
+                if (node.IsDirectory)
+                    return Errno.EISDIR;
+                if ((e = v.Truncate(node, vap.Size)) != 0)
+                    return e;
+            }
+            if (node.IsRoot)
+                return 0;
+            if (vap.Mode != Vattr.VNOVAL && !node.IsDirectory)
+            {
+                // The read-only attribute is the only permission FAT keeps: no write bit ↔ ATTR_READ_ONLY.
+                if ((vap.Mode & 0x80) == 0)
+                    node.Entry.DIR_Attr |= FatAttr.ATTR_READ_ONLY;
+                else
+                    node.Entry.DIR_Attr &= unchecked((byte)~FatAttr.ATTR_READ_ONLY);
+                node.EntryDirty = true;
+            }
+            if (vap.MtimeSec != Vattr.VNOVAL)
+            {
+                DosTime.FromUnix(vap.MtimeSec, vap.MtimeNsec == Vattr.VNOVAL ? 0 : vap.MtimeNsec, out var date, out var time, out _);
+                node.Entry.DIR_WrtDate = date;
+                node.Entry.DIR_WrtTime = time;
+                node.Entry.DIR_Attr |= node.IsDirectory ? (byte)0 : FatAttr.ATTR_ARCHIVE;
+                node.EntryDirty = true;
+            }
+            if (vap.AtimeSec != Vattr.VNOVAL)
+            {
+                DosTime.FromUnix(vap.AtimeSec, 0, out var date, out _, out _);
+                node.Entry.DIR_LstAccDate = date;
+                node.EntryDirty = true;
+            }
+            if ((e = v.UpdateEntry(node)) != 0)
+                return e;
+            return v.Sync();
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+    }
+
+    public override int Read(Vnode vp, ref Uio uio, int ioflag, Cred cred)
+    {
+        var m = MountOf(vp);
+        var node = NodeOf(vp);
+        if (node.IsDirectory)
+            return Errno.EISDIR;
+        if (uio.Offset < 0)
+            return Errno.EINVAL;
+        m.Lock.Enter();
+        try
+        {
+            while (uio.Resid > 0)
+            {
+                int want = Math.Min(uio.Resid, m.Bounce.Length);
+                int e = m.Volume.Read(node, uio.Offset, m.Bounce.AsSpan(0, want), out int n);
+                if (e != 0)
+                    return e;
+                if (n == 0)
+                    break;
+                uio.MoveOut(m.Bounce.AsSpan(0, n));
+            }
+            return 0;
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+    }
+
+    public override int Write(Vnode vp, ref Uio uio, int ioflag, Cred cred)
+    {
+        var m = MountOf(vp);
+        var node = NodeOf(vp);
+        if (node.IsDirectory)
+            return Errno.EISDIR;
+        if (uio.Offset < 0)
+            return Errno.EINVAL;
+        m.Lock.Enter();
+        try
+        {
+            int e = 0;
+            while (uio.Resid > 0)
+            {
+                int n = Math.Min(uio.Resid, m.Bounce.Length);
+                if (uio.Offset + n > FatVolume.MaxFileSize)
+                    n = (int)Math.Max(0, FatVolume.MaxFileSize - uio.Offset);
+                if (n == 0)
+                {
+                    e = Errno.EFBIG;
+                    break;
+                }
+                e = m.Volume.Write(node, uio.Offset, uio.PeekIn.Slice(0, n), out int written);
+                if (e != 0)
+                    break;
+                uio.MoveIn(m.Bounce.AsSpan(0, written)); // advances the uio past what was written
+            }
+            int ue = m.Volume.UpdateEntry(node);
+            if (e == 0)
+                e = ue;
+            if (e == 0 && (ioflag & (Vn.IO_SYNC | Vn.IO_DSYNC)) != 0)
+                e = m.Volume.Sync();
+            else if (e == 0)
+                e = m.Volume.Fat.Flush();
+            // A short write is a success; the error only when nothing was written.
+            return uio.Done > 0 && (e == Errno.ENOSPC || e == Errno.EFBIG) ? 0 : e;
+        }
+        finally
+        {
+            m.Lock.Exit();
+        }
+    }
+
+    public override int Fsync(Vnode vp, Cred cred, int flags)
+    {
+        var m = MountOf(vp);
+        if (m.Volume.ReadOnly)
+            return 0;
+        m.Lock.Enter();
+        int e = m.Volume.UpdateEntry(NodeOf(vp));
+        if (e == 0)
+            e = m.Volume.Sync();
+        m.Lock.Exit();
+        return e;
+    }
+
+    public override int ReadDir(Vnode vp, ref Uio uio, Cred cred, out bool eof)
+    {
+        eof = false;
+        var m = MountOf(vp);
+        var dir = NodeOf(vp);
+        var v = m.Volume;
+        // Cookies: the byte offset of the next entry; the root has no "." and ".." on disk, so its cookies
+        // 0 and 1 stand for them and entry offsets are shifted by 2.
+        long cookie = uio.Offset;
+        bool synth = dir.IsRoot;
+        if (synth && cookie < 2)
+        {
+            if (cookie == 0)
+            {
+                if (!uio.AddDirent(1, Rump.Dirent.DT_DIR, ".", 1))
+                    return 0;
+                cookie = 1;
+            }
+            if (!uio.AddDirent(1, Rump.Dirent.DT_DIR, "..", 2))
+                return 0;
+            cookie = 2;
+        }
+        var batch = new List<(ulong Fileno, byte Type, string Name, long Next)>(32);
+        while (true)
+        {
+            batch.Clear();
+            long scanFrom = synth ? cookie - 2 : cookie;
+            long resume;
+            m.Lock.Enter();
+            uint dirStart = m.DirStartOf(dir);
+            int e = v.ScanDir(dirStart, scanFrom, (in FatDirSlot s) =>
+            {
+                ulong fileno;
+                if (s.Entry.DIR_Name.IsDot)
+                    fileno = MsdosfsMount.FileId(m.KeyOf(dir));
+                else if (s.Entry.DIR_Name.IsDotDot)
+                {
+                    uint parent = s.Entry.FirstCluster(v.Geometry.Type);
+                    fileno = parent == 0 || parent == v.RootStart ? 1UL : parent;
+                }
+                else
+                    fileno = MsdosfsMount.FileId(m.KeyOf(s, dirStart));
+                byte type = s.Entry.IsDirectory ? Rump.Dirent.DT_DIR : Rump.Dirent.DT_REG;
+                long next = s.Offset + FatDirEntry.Size + (synth ? 2 : 0);
+                batch.Add((fileno, type, s.Name, next));
+                return batch.Count < 32;
+            }, out resume);
+            m.Lock.Exit();
+            if (e != 0)
+                return e;
+            foreach (var (fileno, type, name, next) in batch)
+            {
+                if (!uio.AddDirent(fileno, type, name, next))
+                    return 0;
+                cookie = next;
+            }
+            if (batch.Count < 32)
+            {
+                eof = true;
+                // Resume past trailing free entries too.
+                uio.Offset = Math.Max(uio.Offset, resume + (synth ? 2 : 0));
+                return 0;
+            }
+        }
+    }
+
+    public override int Inactive(Vnode vp, out bool recycle)
+    {
+        var m = MountOf(vp);
+        var node = NodeOf(vp);
+        recycle = false;
+        m.Lock.Enter();
+        int e = 0;
+        if (node.Unlinked)
+        {
+            if (!m.Volume.ReadOnly)
+            {
+                e = m.Volume.ReleaseClusters(node);
+                int se = m.Volume.Sync();
+                if (e == 0)
+                    e = se;
+            }
+            recycle = true;
+        }
+        else if (node.EntryDirty)
+        {
+            e = m.Volume.UpdateEntry(node);
+        }
+        m.Lock.Exit();
+        return e;
+    }
+
+    public override int Reclaim(Vnode vp)
+    {
+        if (vp.Data is FatNode node)
+            node.Owner = null;
+        vp.Data = null;
+        return 0;
+    }
+
+    public override int NameMax => FatLfnEntry.MaxNameLength;
+}

@@ -1,0 +1,57 @@
+using System;
+using System.IO;
+using Rump.Fs.Msdosfs;
+using Errno = Rump.Kern.Errno;
+
+namespace Rump.Fs.Tests.Support;
+
+/// <summary>An image file as the block device of a <see cref="FatVolume"/>, for unit tests without a kernel.</summary>
+internal sealed class FatImageDevice : IFatDevice, IDisposable
+{
+    private readonly FileStream _file;
+
+    public FatImageDevice(string path, bool readOnly = false)
+    {
+        _file = new FileStream(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite);
+        IsReadOnly = readOnly;
+    }
+
+    public long SizeBytes => _file.Length;
+    public bool IsReadOnly { get; }
+    public int Reads { get; private set; }
+    public int Writes { get; private set; }
+
+    public int Read(long offset, Span<byte> buffer)
+    {
+        Assert.Equal(0, offset % 512);
+        Assert.Equal(0, buffer.Length % 512);
+        if (offset + buffer.Length > _file.Length)
+            return Errno.EIO;
+        Reads++;
+        return RandomAccess.Read(_file.SafeFileHandle, buffer, offset) == buffer.Length ? 0 : Errno.EIO;
+    }
+
+    public int Write(long offset, ReadOnlySpan<byte> buffer)
+    {
+        Assert.Equal(0, offset % 512);
+        Assert.Equal(0, buffer.Length % 512);
+        if (IsReadOnly)
+            return Errno.EROFS;
+        if (offset + buffer.Length > _file.Length)
+            return Errno.EIO;
+        Writes++;
+        RandomAccess.Write(_file.SafeFileHandle, buffer, offset);
+        return 0;
+    }
+
+    public int Flush()
+    {
+        _file.Flush(true);
+        return 0;
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>A fixed clock, so tests can check the timestamps they cause.</summary>
+    public static FatClock FixedClock(long unixSeconds) => (out long s, out long ns) => { s = unixSeconds; ns = 0; };
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Rump;
+using Rump.Testing;
+
+namespace Rump.Kernel.Tests;
+
+public class BootTests
+{
+    [Fact]
+    public void Boot_FromAbstractionsOnlyHost_PrintsBannerNamingKernelTargetVintageAndInterface()
+    {
+        var console = new List<string>();
+        using var kernel = TestKernel.Boot(new BootOptions { VirtualCpus = 2, MemoryLimit = 64L << 20, Console = console.Add });
+
+        Assert.True(kernel.IsRunning);
+        Assert.StartsWith("Rump.Build kernel Rump.Kernel.Posix (target posix, vintage ", kernel.Banner);
+        Assert.Contains("hypercall interface v1), 2 virtual CPUs, 64 MiB memory limit", kernel.Banner);
+        Assert.Contains(kernel.Info.Vintage.Ref, kernel.Banner);
+        Assert.Equal(kernel.Banner, console.Last());
+        Assert.Equal("posix", kernel.Info.Target);
+        Assert.Equal(1, kernel.Info.HypercallVersion);
+    }
+
+    [Fact]
+    public void Boot_NoMemoryLimit_BannerSaysSo()
+    {
+        using var kernel = TestKernel.Boot();
+        Assert.EndsWith("1 virtual CPU, no memory limit", kernel.Banner);
+    }
+
+    [Fact]
+    public void Syscall_GetPidAndGetUid_RunAsProc1Root()
+    {
+        using var kernel = TestKernel.Boot();
+        Assert.Equal(0, kernel.Sys.GetPid(out int pid));
+        Assert.Equal(1, pid);
+        Assert.Equal(0, kernel.Sys.GetUid(out int uid));
+        Assert.Equal(0, uid);
+    }
+
+    [Fact]
+    public void Syscall_GetHostName_ReturnsBootOptionHostName()
+    {
+        using var kernel = TestKernel.Boot(new BootOptions { HostName = "kernel-one" });
+        Assert.Equal("kernel-one", HostName(kernel));
+    }
+
+    [Fact]
+    public void Syscall_GetHostName_BufferTooSmall_ReturnsENAMETOOLONGWithNeededLength()
+    {
+        using var kernel = TestKernel.Boot(new BootOptions { HostName = "a-long-host-name" });
+        Span<byte> small = stackalloc byte[4];
+        Assert.Equal((int)Errno.ENAMETOOLONG, kernel.Sys.GetHostName(small, out int length));
+        Assert.Equal(16, length);
+    }
+
+    [Fact]
+    public void Syscall_NotLinkedIn_ReturnsENOSYS()
+    {
+        using var kernel = TestKernel.Boot();
+        // The base-only kernel has no vfs faction.
+        if (kernel.Info.Components.Any(c => c.Name == "vfs"))
+            return;
+        Assert.Equal((int)Errno.ENOSYS, kernel.Sys.Sync());
+    }
+
+    [Fact]
+    public void Boot_Parameters_ReachTheKernelAndOverrideTypedOptions()
+    {
+        var parameters = new Dictionary<string, string> { ["RUMP_HOSTNAME"] = "from-parameter", ["RUMP_NCPU"] = "3" };
+        using var kernel = TestKernel.Boot(new BootOptions { HostName = "from-option", Parameters = parameters });
+        Assert.Equal("from-parameter", HostName(kernel));
+        Assert.Contains(", 3 virtual CPUs,", kernel.Banner);
+    }
+
+    [Fact]
+    public void Boot_BadNumericParameter_FailsWithClearMessage()
+    {
+        var parameters = new Dictionary<string, string> { ["RUMP_NCPU"] = "many" };
+        var e = Assert.Throws<ArgumentException>(() => TestKernel.Boot(new BootOptions { Parameters = parameters }));
+        Assert.Contains("RUMP_NCPU=many", e.Message);
+    }
+
+    [Fact]
+    public void Boot_ZeroVirtualCpus_Refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => TestKernel.Boot(new BootOptions { VirtualCpus = 0 }));
+    }
+
+    [Fact]
+    public void Boot_Verbose_LogsEachInitLevel_QuietBootDoesNot()
+    {
+        var verbose = new List<string>();
+        using (TestKernel.Boot(new BootOptions { Verbose = true, Console = verbose.Add }))
+        {
+        }
+        Assert.Contains("rump: init level Kern", verbose);
+        Assert.Contains("rump: init level Syscall", verbose);
+        Assert.True(verbose.IndexOf("rump: init level Kern") < verbose.IndexOf("rump: init level Vfs"));
+
+        var quiet = new List<string>();
+        using (TestKernel.Boot(new BootOptions { Console = quiet.Add }))
+        {
+        }
+        Assert.DoesNotContain(quiet, l => l.StartsWith("rump: init level", StringComparison.Ordinal));
+        Assert.Single(quiet, l => l.StartsWith("Rump.Build kernel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TwoInstances_SideBySide_HaveTheirOwnState()
+    {
+        using var one = TestKernel.Boot(new BootOptions { HostName = "one", VirtualCpus = 1 });
+        using var two = TestKernel.Boot(new BootOptions { HostName = "two", VirtualCpus = 4 });
+        Assert.Equal("one", HostName(one));
+        Assert.Equal("two", HostName(two));
+        Assert.Contains("1 virtual CPU,", one.Banner);
+        Assert.Contains("4 virtual CPUs,", two.Banner);
+        one.Shutdown();
+        Assert.False(one.IsRunning);
+        Assert.True(two.IsRunning);
+        Assert.Equal("two", HostName(two));
+    }
+
+    [Fact]
+    public void Shutdown_UnloadsTheLoadContext()
+    {
+        var weak = BootAndShutdown();
+        for (int i = 0; weak.IsAlive && i < 50; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.False(weak.IsAlive, "the kernel's load context is still alive after shutdown");
+    }
+
+    [Fact]
+    public void Shutdown_IsIdempotent_AndLaterCallsFailClearly()
+    {
+        var kernel = TestKernel.Boot();
+        kernel.Shutdown();
+        kernel.Shutdown();
+        Assert.False(kernel.IsRunning);
+        Assert.Throws<ObjectDisposedException>(() => kernel.Sys.GetPid(out _));
+    }
+
+    [Fact]
+    public void Shutdown_RunsShutdownHooksInReverseOrder_StopsThreadsAndReleasesHostResources()
+    {
+        using var probe = KernelProbe.Boot(new BootOptions { VirtualCpus = 2 });
+        var order = new List<string>();
+        var add = probe.Method("Kern.Kernel", "AddShutdownHook", 1);
+        add.Invoke(null, [(Action)(() => order.Add("first"))]);
+        add.Invoke(null, [(Action)(() => order.Add("second"))]);
+        var path = System.IO.Path.GetTempFileName();
+        try
+        {
+            var open = new object?[] { path, 2, null };
+            Assert.Equal(0, probe.InKernel(() => (int)probe.Method("Kern.Hyp", "Open", 3).Invoke(null, open)!));
+            Assert.Equal(1, (int)probe.Get("Target.Posix.PosixFiles", "OpenCount")!);
+            Assert.True((int)probe.Get("Target.Posix.PosixHypercalls", "LiveThreads")! >= 1); // softclock
+
+            probe.Loader.Factory.GetType(); // keep the loader reachable until here
+            probe.Instance.Shutdown();
+
+            Assert.Equal(["second", "first"], order);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Shutdown_NoHostThreadOrHandleLeft()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        var factory = loader.Factory;
+        var kernel = factory.Boot(new BootOptions { VirtualCpus = 2 });
+        var asm = factory.GetType().Assembly;
+        var hyp = asm.GetType("Rump.Target.Posix.PosixHypercalls") ?? asm.GetType("RumpNs.Target.Posix.PosixHypercalls")!;
+        var files = asm.GetType("Rump.Target.Posix.PosixFiles") ?? asm.GetType("RumpNs.Target.Posix.PosixFiles")!;
+        kernel.Shutdown();
+        Assert.Equal(0, (int)hyp.GetProperty("LiveThreads", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!);
+        Assert.Equal(0, (int)files.GetProperty("OpenCount", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null)!);
+        loader.Unload();
+    }
+
+    [Fact]
+    public void WarmBoot_SameLoadContextBootsAgainAfterShutdown()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        var first = loader.Factory.Boot(new BootOptions { HostName = "first" });
+        first.Shutdown();
+        var second = loader.Factory.Boot(new BootOptions { HostName = "second", VirtualCpus = 2 });
+        Assert.Equal("second", HostName(second));
+        Assert.Contains("2 virtual CPUs", second.Banner);
+        second.Shutdown();
+        loader.Unload();
+    }
+
+    [Fact]
+    public void Boot_Twice_WithoutShutdown_IsRefused()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        var first = loader.Factory.Boot(new BootOptions());
+        Assert.Throws<InvalidOperationException>(() => loader.Factory.Boot(new BootOptions()));
+        first.Shutdown();
+        loader.Unload();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference BootAndShutdown()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        var weak = loader.ContextWeakReference();
+        var kernel = loader.BootInstance(new BootOptions { VirtualCpus = 2 });
+        Assert.Equal(0, kernel.Sys.GetPid(out _));
+        kernel.Shutdown();
+        return weak;
+    }
+
+    internal static string HostName(IRumpKernel kernel)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        Assert.Equal(0, kernel.Sys.GetHostName(buffer, out int length));
+        return Encoding.UTF8.GetString(buffer.Slice(0, length));
+    }
+}

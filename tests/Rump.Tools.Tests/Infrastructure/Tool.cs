@@ -1,0 +1,56 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+
+namespace Rump.Tools.Tests;
+
+/// <summary>What one run of rumpctl printed and returned.</summary>
+public sealed record ToolRun(int ExitCode, byte[] StdoutBytes, string Stderr)
+{
+    public string Stdout => Encoding.UTF8.GetString(StdoutBytes);
+
+    public string[] Lines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public override string ToString() => "exit " + ExitCode + "\n--- stdout\n" + Stdout + "--- stderr\n" + Stderr;
+}
+
+/// <summary>Runs rumpctl in-process through its command entry point, or as a process, in a given folder.</summary>
+public static class Tool
+{
+    /// <summary>In-process: <see cref="RumpCtl.Run"/> with buffers for standard output and error.</summary>
+    public static ToolRun Run(string workingDirectory, params string[] args)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new StringWriter { NewLine = "\n" };
+        var console = new ToolConsole(stdout, stderr, workingDirectory: workingDirectory);
+        var exit = RumpCtl.Run(args, console);
+        return new ToolRun(exit, stdout.ToArray(), stderr.ToString());
+    }
+
+    /// <summary>As a process: <c>dotnet rumpctl.dll ARGS</c> (the build copies rumpctl.dll beside the tests).</summary>
+    public static ToolRun RunProcess(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rumpctl.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var stdout = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(stdout);
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("rumpctl " + string.Join(' ', args) + " did not finish in 120 s");
+        }
+        return new ToolRun(process.ExitCode, stdout.ToArray(), stderr.Result);
+    }
+}

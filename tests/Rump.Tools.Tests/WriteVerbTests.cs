@@ -1,0 +1,242 @@
+using System;
+using System.IO;
+using System.Linq;
+
+namespace Rump.Tools.Tests;
+
+/// <summary>cp, mkdir, rm, mv: every write is followed by fsck.fat -n and by mtools reading back the result.</summary>
+public sealed class WriteVerbTests
+{
+    private static void AssertClean(FatImage image)
+    {
+        var (code, output) = image.Fsck();
+        Assert.True(code == 0, "fsck.fat -n found errors:\n" + output);
+    }
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    [FatKernelTheory]
+    [InlineData(12)]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void CpHostToImage_File_FsckCleanAndMtoolsReadsTheSameBytes(int fatBits)
+    {
+        using var image = FatImage.Create(fatBits, fatBits == 32 ? 40 * 1024 : 8 * 1024);
+        var content = Pattern(3 * 1024 * 1024 + 123, fatBits);
+        File.WriteAllBytes(Path.Combine(image.Folder, "payload.bin"), content);
+        var run = Tool.Run(image.Folder, "cp", "payload.bin", image.Name + ":/payload.bin");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(content, image.Read("/payload.bin"));
+    }
+
+    [FatKernelFact]
+    public void CpHostToImage_IntoExistingDirectory_KeepsTheName()
+    {
+        using var image = FatImage.Create(16, 8 * 1024);
+        image.Mkdir("/backup");
+        File.WriteAllText(Path.Combine(image.Folder, "A long name.txt"), "hello\n");
+        var run = Tool.Run(image.Folder, "cp", "A long name.txt", image.Name + ":/backup/");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal("hello\n"u8.ToArray(), image.Read("/backup/A long name.txt"));
+    }
+
+    [FatKernelFact]
+    public void CpRecursive_HostTree_ArrivesWholeAndClean()
+    {
+        using var image = FatImage.Create(32, 40 * 1024);
+        var photos = Path.Combine(image.Folder, "photos");
+        Directory.CreateDirectory(Path.Combine(photos, "2024", "summer"));
+        File.WriteAllBytes(Path.Combine(photos, "a.jpg"), Pattern(5000, 1));
+        File.WriteAllBytes(Path.Combine(photos, "2024", "Ünïcödé.jpg"), Pattern(70_000, 2));
+        File.WriteAllBytes(Path.Combine(photos, "2024", "summer", "beach with a long name.jpg"), Pattern(1, 3));
+        File.WriteAllBytes(Path.Combine(photos, "2024", "summer", "empty.jpg"), Array.Empty<byte>());
+        image.Mkdir("/backup");
+        var run = Tool.Run(image.Folder, "cp", "-r", "./photos", image.Name + ":/backup/");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(
+            ["/backup/", "/backup/photos/", "/backup/photos/2024/", "/backup/photos/2024/summer/", "/backup/photos/2024/summer/beach with a long name.jpg",
+             "/backup/photos/2024/summer/empty.jpg", "/backup/photos/2024/Ünïcödé.jpg", "/backup/photos/a.jpg"],
+            image.ListRecursive());
+        Assert.Equal(Pattern(70_000, 2), image.Read("/backup/photos/2024/Ünïcödé.jpg"));
+    }
+
+    [FatKernelFact]
+    public void Cp_DirectoryWithoutR_ExitsOne()
+    {
+        using var image = FatImage.Create(12, 1440);
+        Directory.CreateDirectory(Path.Combine(image.Folder, "dir"));
+        var run = Tool.Run(image.Folder, "cp", "dir", image.Name + ":/");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Contains("dir: is a directory (use -r to copy it)", run.Stderr);
+    }
+
+    [FatKernelFact]
+    public void CpImageToHost_FileIntoCurrentDirectory_SameBytes()
+    {
+        using var image = FatImage.Create(16, 8 * 1024);
+        image.Mkdir("/backup");
+        var content = Pattern(2_000_000, 9);
+        image.Put("/backup/a.jpg", content);
+        var run = Tool.Run(image.Folder, "cp", image.Name + ":/backup/a.jpg", "./");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(image.Folder, "a.jpg")));
+    }
+
+    [FatKernelFact]
+    public void CpImageToHost_Recursive_SameTree()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Mkdir("/d", "/d/e");
+        image.Put("/d/one.txt", "1");
+        image.Put("/d/e/two long name.txt", "22");
+        var run = Tool.Run(image.Folder, "cp", "-r", image.Name + ":/d", "out");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("1", File.ReadAllText(Path.Combine(image.Folder, "out", "one.txt")));
+        Assert.Equal("22", File.ReadAllText(Path.Combine(image.Folder, "out", "e", "two long name.txt")));
+    }
+
+    [FatKernelFact]
+    public void CpWithinImage_CopiesThroughTheKernel()
+    {
+        using var image = FatImage.Create(16, 8 * 1024);
+        image.Put("/src.bin", Pattern(100_000, 4));
+        var run = Tool.Run(image.Folder, "cp", image.Name + ":/src.bin", image.Name + ":/copy.bin");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(Pattern(100_000, 4), image.Read("/copy.bin"));
+    }
+
+    [FatKernelFact]
+    public void Cp_ImageFull_ExitsOneNoSpaceAndStaysClean()
+    {
+        using var image = FatImage.Create(12, 360);
+        File.WriteAllBytes(Path.Combine(image.Folder, "big.bin"), Pattern(1_000_000, 5));
+        var run = Tool.Run(image.Folder, "cp", "big.bin", image.Name + ":/big.bin");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Contains(image.Name + ":/big.bin: No space left on device", run.Stderr);
+        AssertClean(image);
+    }
+
+    [FatKernelFact]
+    public void Mkdir_Parents_CreatesEachLevel()
+    {
+        using var image = FatImage.Create(12, 1440);
+        var run = Tool.Run(image.Folder, "mkdir", "-p", image.Name + ":/a/Long Directory Name/c");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(["/a/", "/a/Long Directory Name/", "/a/Long Directory Name/c/"], image.ListRecursive());
+        var again = Tool.Run(image.Folder, "mkdir", "-p", image.Name + ":/a/Long Directory Name/c");
+        Assert.Equal(0, again.ExitCode);
+    }
+
+    [FatKernelFact]
+    public void Mkdir_Existing_ExitsOneFileExists()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Mkdir("/a");
+        var run = Tool.Run(image.Folder, "mkdir", image.Name + ":/a");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/a: File exists\n", run.Stderr);
+    }
+
+    [FatKernelFact]
+    public void Mkdir_MissingParent_ExitsOneNoSuchFile()
+    {
+        using var image = FatImage.Create(12, 1440);
+        var run = Tool.Run(image.Folder, "mkdir", image.Name + ":/x/y");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/x/y: No such file or directory\n", run.Stderr);
+    }
+
+    [FatKernelFact]
+    public void Rm_FileAndRecursiveDirectory_GoneAndClean()
+    {
+        using var image = FatImage.Create(16, 8 * 1024);
+        image.Mkdir("/keep", "/tree", "/tree/sub");
+        image.Put("/keep/k.txt", "k");
+        image.Put("/tree/a.txt", "a");
+        image.Put("/tree/sub/b with long name.txt", Pattern(40_000, 6));
+        image.Put("/single.txt", "s");
+        var run = Tool.Run(image.Folder, "rm", "-r", image.Name + ":/tree", image.Name + ":/single.txt");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(["/keep/", "/keep/k.txt"], image.ListRecursive());
+    }
+
+    [FatKernelFact]
+    public void Rm_DirectoryWithoutR_ExitsOneIsADirectory()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Mkdir("/d");
+        var run = Tool.Run(image.Folder, "rm", image.Name + ":/d");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/d: Is a directory\n", run.Stderr);
+    }
+
+    [FatKernelFact]
+    public void Rm_ForceOnMissing_ExitsZero()
+    {
+        using var image = FatImage.Create(12, 1440);
+        Assert.Equal(0, Tool.Run(image.Folder, "rm", "-f", image.Name + ":/nope").ExitCode);
+        Assert.Equal(ExitCodes.Failure, Tool.Run(image.Folder, "rm", image.Name + ":/nope").ExitCode);
+    }
+
+    [FatKernelFact]
+    public void Mv_RenameAndMoveIntoDirectory_MtoolsSeesTheNewNames()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Mkdir("/dir");
+        image.Put("/old.txt", "content");
+        image.Put("/other.txt", "other");
+        var rename = Tool.Run(image.Folder, "mv", image.Name + ":/old.txt", image.Name + ":/A much longer new name.txt");
+        Assert.True(rename.ExitCode == 0, rename.ToString());
+        var move = Tool.Run(image.Folder, "mv", image.Name + ":/other.txt", image.Name + ":/dir");
+        Assert.True(move.ExitCode == 0, move.ToString());
+        AssertClean(image);
+        Assert.Equal(["/A much longer new name.txt", "/dir/", "/dir/other.txt"], image.ListRecursive());
+        Assert.Equal("content"u8.ToArray(), image.Read("/A much longer new name.txt"));
+    }
+
+    [FatKernelFact]
+    public void ReadOnlyOption_WriteFails_ReadOnlyFileSystemAndImageUnchanged()
+    {
+        using var image = FatImage.Create(12, 1440);
+        var before = File.ReadAllBytes(image.Path);
+        var run = Tool.Run(image.Folder, "--ro", "mkdir", image.Name + ":/x");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/x: Read-only file system\n", run.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(image.Path));
+    }
+
+    [FatKernelFact]
+    public void ReadOnlyImageFile_IsMountedReadOnly()
+    {
+        using var image = FatImage.Create(12, 1440);
+        File.SetUnixFileMode(image.Path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var before = File.ReadAllBytes(image.Path);
+        var run = Tool.Run(image.Folder, "mkdir", image.Name + ":/x");
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/x: Read-only file system\n", run.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(image.Path));
+        Assert.Equal(0, Tool.Run(image.Folder, "ls", image.Name + ":/").ExitCode);
+    }
+
+    [FatKernelFact]
+    public void Process_CpIntoImage_AsAUserRunsIt()
+    {
+        using var image = FatImage.Create(16, 8 * 1024);
+        File.WriteAllBytes(Path.Combine(image.Folder, "f.bin"), Pattern(300_000, 8));
+        var run = Tool.RunProcess(image.Folder, "cp", "f.bin", image.Name + ":/f.bin");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(Pattern(300_000, 8), image.Read("/f.bin"));
+    }
+}

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Linq;
+
+namespace Rump.Tools;
+
+/// <summary><c>cp</c>: host → image, image → host, image → image.</summary>
+public static class Copying
+{
+    private static readonly Argument<string[]> Operands = new("source-and-target")
+    {
+        Description = "SOURCE... TARGET; each is a host path or IMAGE[:N]:/path, and at least one side is on an image",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private static readonly Option<bool> Recursive = new("-r", "-R", "--recursive") { Description = "Copy directories and their contents" };
+
+    public static Command Create()
+    {
+        var cp = new Command("cp", "Copy files into, out of, or within an image (a progress bar on large copies when standard error is a terminal)");
+        Operands.Validators.Add(result =>
+        {
+            if (result.Tokens.Count < 2)
+                result.AddError("cp needs a SOURCE and a TARGET");
+        });
+        cp.Arguments.Add(Operands);
+        cp.Options.Add(Recursive);
+        return cp;
+    }
+
+    public static void Run(ParseResult parse, VerbContext context)
+    {
+        var operands = parse.GetValue(Operands)!;
+        var recursive = parse.GetValue(Recursive);
+        var cwd = context.Console.WorkingDirectory;
+        var host = new HostTree(context.Console);
+
+        var targetText = operands[^1];
+        var sources = operands.Take(operands.Length - 1).ToList();
+        var targetOnImage = ImageSpec.LooksLikeImageSpec(targetText, cwd);
+        if (!targetOnImage && sources.All(s => !ImageSpec.LooksLikeImageSpec(s, cwd)))
+            throw new ToolException("cp: neither side is on an image; write IMAGE:/path (e.g. disk.img:/dir/)", ExitCodes.Usage);
+
+        // The target first, read-write, so that a source on the same file system shares the mount.
+        IFileTree to;
+        string target;
+        bool targetTrailingSlash;
+        if (targetOnImage)
+        {
+            var spec = context.Spec(targetText);
+            to = context.Tree(spec);
+            target = spec.Path;
+            targetTrailingSlash = spec.TrailingSlash;
+        }
+        else
+        {
+            to = host;
+            target = targetText;
+            targetTrailingSlash = targetText.EndsWith('/');
+        }
+
+        var targetIsDirectory = to.TryStat(target, out var targetInfo) && targetInfo.IsDirectory;
+        if (!targetIsDirectory && sources.Count > 1)
+            throw new ToolErrnoException((int)Errno.ENOTDIR, to.Display(target));
+
+        using var copier = new Copier(context.Console);
+        context.ForEach(sources, sourceText =>
+        {
+            IFileTree from;
+            string source;
+            if (ImageSpec.LooksLikeImageSpec(sourceText, cwd))
+            {
+                var spec = context.Spec(sourceText);
+                from = context.Tree(spec);
+                source = spec.Path;
+            }
+            else
+            {
+                from = host;
+                source = sourceText;
+            }
+            string destination;
+            if (targetIsDirectory)
+            {
+                var name = from.BaseName(source);
+                if (name.Length == 0)
+                    throw new ToolException(from.Display(source) + ": cannot copy the root of an image into a directory by name; copy its entries (IMAGE:/*) or give a target name");
+                destination = to.Combine(target, name);
+            }
+            else if (targetTrailingSlash && !(from.TryStat(source, out var info) && info.IsDirectory))
+            {
+                throw new ToolErrnoException((int)Errno.ENOTDIR, to.Display(target));
+            }
+            else
+            {
+                destination = target;
+            }
+            copier.Copy(from, source, to, destination, recursive);
+        });
+    }
+}

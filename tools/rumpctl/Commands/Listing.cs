@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
+
+namespace Rump.Tools;
+
+/// <summary><c>ls</c> and <c>tree</c>.</summary>
+public static class Listing
+{
+    private static readonly Argument<string[]> LsLocations = new("location") { Description = "IMAGE[:N]:/path; a bare partitioned IMAGE lists its partitions", Arity = ArgumentArity.OneOrMore };
+    private static readonly Option<bool> Long = new("-l") { Description = "Long listing: mode, links, owner, group, size, modification time (UTC)" };
+    private static readonly Option<bool> All = new("-a", "--all") { Description = "Include entries whose names start with '.'" };
+    private static readonly Argument<string> TreeLocation = new("location") { Description = "IMAGE[:N][:/path]" };
+    private static readonly Option<bool> TreeAll = new("-a", "--all") { Description = "Include entries whose names start with '.'" };
+
+    public static Command CreateLs()
+    {
+        var ls = new Command("ls", "List a directory on an image (or the partitions of a bare partitioned disk)");
+        ls.Arguments.Add(LsLocations);
+        ls.Options.Add(Long);
+        ls.Options.Add(All);
+        return ls;
+    }
+
+    public static Command CreateTree()
+    {
+        var tree = new Command("tree", "Show a directory tree of an image");
+        tree.Arguments.Add(TreeLocation);
+        tree.Options.Add(TreeAll);
+        return tree;
+    }
+
+    public static void RunLs(ParseResult parse, VerbContext context)
+    {
+        var specs = parse.GetValue(LsLocations)!.Select(context.Spec).ToList();
+        var longFormat = parse.GetValue(Long);
+        var all = parse.GetValue(All);
+        var headers = specs.Count > 1;
+        var first = true;
+        context.ForEach(specs, spec =>
+        {
+            if (!spec.HasPath && spec.Partition is null)
+            {
+                var key = context.Session.Attach(spec, out _);
+                if (context.Session.HasPartitions(key))
+                {
+                    PrintPartitions(context, spec);
+                    return;
+                }
+            }
+            var tree = context.Tree(spec, readOnly: true);
+            var st = tree.Stat(spec.Path);
+            if (!first)
+                context.Console.Out.WriteLine();
+            first = false;
+            if (!FileMode.IsDir(st.Mode))
+            {
+                Print(context, tree, [(ImageSpec.BaseName(spec.Path), st)], longFormat, spec.Path);
+                return;
+            }
+            if (headers)
+                context.Console.Out.WriteLine(spec.Display + ":");
+            var entries = new List<(string, RumpStat)>();
+            foreach (var (name, _) in tree.ReadDirectory(spec.Path, includeDots: all))
+            {
+                if (!all && name.StartsWith('.'))
+                    continue;
+                var childPath = name is "." ? spec.Path : name is ".." ? ImageSpec.Parent(spec.Path) : ImageSpec.Combine(spec.Path, name);
+                entries.Add((name, longFormat ? tree.LStat(childPath) : default));
+            }
+            if (all && !entries.Any(e => e.Item1 == "."))
+            {
+                // The root of a FAT file system has no "." and ".." records; ls -a shows them all the same.
+                entries.Insert(0, ("..", longFormat ? tree.LStat(ImageSpec.Parent(spec.Path)) : default));
+                entries.Insert(0, (".", longFormat ? st : default));
+            }
+            Print(context, tree, entries, longFormat, spec.Path);
+        });
+    }
+
+    private static void Print(VerbContext context, ImageTree tree, List<(string Name, RumpStat St)> entries, bool longFormat, string directory)
+    {
+        var output = context.Console.Out;
+        if (longFormat)
+        {
+            var linkWidth = entries.Select(e => Format.Number(e.St.Nlink).Length).DefaultIfEmpty(1).Max();
+            var uidWidth = entries.Select(e => Format.Number(e.St.Uid).Length).DefaultIfEmpty(1).Max();
+            var gidWidth = entries.Select(e => Format.Number(e.St.Gid).Length).DefaultIfEmpty(1).Max();
+            var sizeWidth = entries.Select(e => Format.Number(e.St.Size).Length).DefaultIfEmpty(1).Max();
+            foreach (var (name, st) in entries)
+            {
+                output.Write(Format.Mode(st.Mode));
+                output.Write(' ');
+                output.Write(Format.Number(st.Nlink).PadLeft(linkWidth));
+                output.Write(' ');
+                output.Write(Format.Number(st.Uid).PadRight(uidWidth));
+                output.Write(' ');
+                output.Write(Format.Number(st.Gid).PadRight(gidWidth));
+                output.Write(' ');
+                output.Write(Format.Number(st.Size).PadLeft(sizeWidth));
+                output.Write(' ');
+                output.Write(Format.ShortTime(st.Mtime));
+                output.Write(' ');
+                output.WriteLine(name);
+            }
+            return;
+        }
+        var names = entries.Select(e => e.Name).ToList();
+        if (!context.Console.OutputIsTerminal || names.Count == 0)
+        {
+            foreach (var name in names)
+                output.WriteLine(name);
+            return;
+        }
+        WriteColumns(output, names, context.Console.Width);
+    }
+
+    /// <summary>Names down columns, as ls does on a terminal.</summary>
+    public static void WriteColumns(System.IO.TextWriter output, IReadOnlyList<string> names, int width)
+    {
+        var columnWidth = names.Max(n => n.Length) + 2;
+        var columns = Math.Max(1, width / columnWidth);
+        var rows = (names.Count + columns - 1) / columns;
+        for (var row = 0; row < rows; row++)
+        {
+            var line = new System.Text.StringBuilder();
+            for (var column = 0; column < columns; column++)
+            {
+                var index = column * rows + row;
+                if (index >= names.Count)
+                    break;
+                var isLast = (column + 1) * rows + row >= names.Count;
+                line.Append(isLast ? names[index] : names[index].PadRight(columnWidth));
+            }
+            output.WriteLine(line.ToString());
+        }
+    }
+
+    private static void PrintPartitions(VerbContext context, ImageSpec spec)
+    {
+        var partitions = context.Session.ListPartitions(spec);
+        var output = context.Console.Out;
+        output.WriteLine(spec.Image + ": " + partitions.Count + (partitions.Count == 1 ? " partition" : " partitions"));
+        output.WriteLine("PART  DEVICE          SIZE        FILE SYSTEM  USED       LOCATION");
+        foreach (var p in partitions)
+        {
+            var used = p.Usage is RumpStatVfs u ? Format.Size(checked((long)((u.Blocks - u.BFree) * u.FrSize))) : "-";
+            output.WriteLine(
+                ("p" + p.Number).PadRight(6)
+                + p.Device.PadRight(16)
+                + (p.Size >= 0 ? Format.Size(p.Size) : "?").PadRight(12)
+                + (p.FsType ?? "unknown").PadRight(13)
+                + used.PadRight(11)
+                + spec.Image + ":" + p.Number + ":/");
+        }
+    }
+
+    public static void RunTree(ParseResult parse, VerbContext context)
+    {
+        var spec = context.Spec(parse.GetValue(TreeLocation)!);
+        var all = parse.GetValue(TreeAll);
+        var tree = context.Tree(spec, readOnly: true);
+        var st = tree.Stat(spec.Path);
+        var output = context.Console.Out;
+        output.WriteLine(spec.HasPath ? spec.Display : spec.DisplayOf(spec.Path));
+        if (!FileMode.IsDir(st.Mode))
+            return;
+        long directories = 0, files = 0;
+        Walk(spec.Path, "");
+        output.WriteLine();
+        output.WriteLine(directories + (directories == 1 ? " directory, " : " directories, ") + files + (files == 1 ? " file" : " files"));
+
+        void Walk(string directory, string indent)
+        {
+            var entries = tree.ReadDirectory(directory, includeDots: false).Where(e => all || !e.Name.StartsWith('.')).ToList();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                context.Console.Cancellation.ThrowIfCancellationRequested();
+                var (name, type) = entries[i];
+                var last = i == entries.Count - 1;
+                output.WriteLine(indent + (last ? "└── " : "├── ") + name);
+                var path = ImageSpec.Combine(directory, name);
+                var isDirectory = type == Dirent.DT_DIR || (type == Dirent.DT_UNKNOWN && FileMode.IsDir(tree.LStat(path).Mode));
+                if (isDirectory)
+                {
+                    directories++;
+                    Walk(path, indent + (last ? "    " : "│   "));
+                }
+                else
+                {
+                    files++;
+                }
+            }
+        }
+    }
+}

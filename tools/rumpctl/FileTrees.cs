@@ -1,0 +1,352 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+
+namespace Rump.Tools;
+
+/// <summary>What the copy, tree and listing code needs to know of one entry.</summary>
+public readonly record struct EntryInfo(bool IsDirectory, bool IsRegular, long Size, DateTimeOffset ModifiedUtc);
+
+/// <summary>An open file being read: a kernel descriptor or a host handle.</summary>
+public interface IFileReader : IDisposable
+{
+    /// <summary>Reads up to <c>buffer.Length</c> bytes; 0 at the end.</summary>
+    int Read(Span<byte> buffer);
+}
+
+/// <summary>An open file being written.</summary>
+public interface IFileWriter : IDisposable
+{
+    void Write(ReadOnlySpan<byte> buffer);
+
+    /// <summary>Closes the file and reports what closing met (a failed write-back is an error).</summary>
+    void Complete();
+}
+
+/// <summary>One side of a copy: files on a mounted image (through the kernel) or on the host.</summary>
+public interface IFileTree
+{
+    /// <summary>How messages show <paramref name="path"/>.</summary>
+    string Display(string path);
+    bool TryStat(string path, out EntryInfo info);
+    /// <summary>Entry names of a directory, without <c>.</c> and <c>..</c>, in ordinal order.</summary>
+    IReadOnlyList<string> List(string directory);
+    IFileReader OpenRead(string path);
+    IFileWriter Create(string path);
+    /// <summary>Creates a directory; an existing directory is fine.</summary>
+    void EnsureDirectory(string path);
+    string Combine(string directory, string name);
+    string BaseName(string path);
+}
+
+/// <summary>Files on a mounted image, reached only through the kernel's system calls.</summary>
+public sealed class ImageTree : IFileTree
+{
+    private readonly ISyscalls _sys;
+
+    public ImageTree(ISyscalls sys, MountedImage mount)
+    {
+        _sys = sys;
+        Mount = mount;
+    }
+
+    public MountedImage Mount { get; }
+
+    public string Display(string path) => Mount.Spec.DisplayOf(path);
+
+    public bool TryStat(string path, out EntryInfo info)
+    {
+        var err = _sys.Stat(Mount.KernelPath(path), out var st);
+        if (err == (int)Errno.ENOENT)
+        {
+            info = default;
+            return false;
+        }
+        Check(err, path);
+        info = new EntryInfo(FileMode.IsDir(st.Mode), FileMode.IsReg(st.Mode), st.Size, st.Mtime);
+        return true;
+    }
+
+    public RumpStat Stat(string path)
+    {
+        Check(_sys.Stat(Mount.KernelPath(path), out var st), path);
+        return st;
+    }
+
+    public RumpStat LStat(string path)
+    {
+        Check(_sys.LStat(Mount.KernelPath(path), out var st), path);
+        return st;
+    }
+
+    public IReadOnlyList<string> List(string directory)
+    {
+        var names = new List<string>();
+        foreach (var (name, _) in ReadDirectory(directory, includeDots: false))
+            names.Add(name);
+        return names;
+    }
+
+    /// <summary>The directory's records from getdents(2), sorted by name (ordinal, like ls in the C locale).</summary>
+    public List<(string Name, byte Type)> ReadDirectory(string directory, bool includeDots)
+    {
+        Check(_sys.Open(Mount.KernelPath(directory), OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0, out var fd), directory);
+        var entries = new List<(string, byte)>();
+        try
+        {
+            var buffer = new byte[32 * 1024];
+            while (true)
+            {
+                Check(_sys.GetDents(fd, buffer, out var nread), directory);
+                if (nread == 0)
+                    break;
+                var offset = 0;
+                while (offset < nread)
+                {
+                    var length = Dirent.Read(buffer.AsSpan(offset, nread - offset), out _, out var type, out var name);
+                    if (length == 0)
+                        throw new ToolErrnoException((int)Errno.EIO, Display(directory));
+                    offset += length;
+                    if (!includeDots && (name == "." || name == ".."))
+                        continue;
+                    entries.Add((name, type));
+                }
+            }
+        }
+        finally
+        {
+            _sys.Close(fd);
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return entries;
+    }
+
+    public IFileReader OpenRead(string path)
+    {
+        Check(_sys.Open(Mount.KernelPath(path), OpenFlags.O_RDONLY, 0, out var fd), path);
+        return new KernelFile(_sys, fd, Display(path));
+    }
+
+    public IFileWriter Create(string path)
+    {
+        Check(_sys.Open(Mount.KernelPath(path), OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, 0x1A4 /* 0644 */, out var fd), path);
+        return new KernelFile(_sys, fd, Display(path));
+    }
+
+    public void EnsureDirectory(string path)
+    {
+        var err = _sys.Mkdir(Mount.KernelPath(path), 0x1ED /* 0755 */);
+        if (err == (int)Errno.EEXIST && TryStat(path, out var info) && info.IsDirectory)
+            return;
+        Check(err, path);
+    }
+
+    public void Mkdir(string path) => Check(_sys.Mkdir(Mount.KernelPath(path), 0x1ED), path);
+    public void Rmdir(string path) => Check(_sys.Rmdir(Mount.KernelPath(path)), path);
+    public void Unlink(string path) => Check(_sys.Unlink(Mount.KernelPath(path)), path);
+    public void Rename(string from, string to) => Check(_sys.Rename(Mount.KernelPath(from), Mount.KernelPath(to)), from);
+
+    public string Combine(string directory, string name) => ImageSpec.Combine(directory, name);
+
+    public string BaseName(string path) => ImageSpec.BaseName(path);
+
+    private void Check(int err, string path)
+    {
+        if (err != 0)
+            throw new ToolErrnoException(err, Display(path));
+    }
+
+    /// <summary>A kernel file descriptor; reads and writes go straight to read(2)/write(2) with the caller's buffer.</summary>
+    private sealed class KernelFile : IFileReader, IFileWriter
+    {
+        private readonly ISyscalls _sys;
+        private readonly string _display;
+        private int _fd;
+
+        public KernelFile(ISyscalls sys, int fd, string display)
+        {
+            _sys = sys;
+            _fd = fd;
+            _display = display;
+        }
+
+        public int Read(Span<byte> buffer)
+        {
+            var err = _sys.Read(_fd, buffer, out var nread);
+            if (err != 0)
+                throw new ToolErrnoException(err, _display);
+            return checked((int)nread);
+        }
+
+        public void Write(ReadOnlySpan<byte> buffer)
+        {
+            while (!buffer.IsEmpty)
+            {
+                var err = _sys.Write(_fd, buffer, out var nwritten);
+                if (err != 0)
+                    throw new ToolErrnoException(err, _display);
+                if (nwritten <= 0)
+                    throw new ToolErrnoException((int)Errno.EIO, _display);
+                buffer = buffer.Slice(checked((int)nwritten));
+            }
+        }
+
+        public void Complete()
+        {
+            var fd = _fd;
+            _fd = -1;
+            if (fd >= 0)
+            {
+                var err = _sys.Close(fd);
+                if (err != 0)
+                    throw new ToolErrnoException(err, _display);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_fd >= 0)
+                _sys.Close(_fd);
+            _fd = -1;
+        }
+    }
+}
+
+/// <summary>Files on the host, for copies into and out of images.</summary>
+public sealed class HostTree : IFileTree
+{
+    private readonly ToolConsole _console;
+
+    public HostTree(ToolConsole console) => _console = console;
+
+    public string Display(string path) => path;
+
+    public bool TryStat(string path, out EntryInfo info)
+    {
+        var full = _console.HostPath(path);
+        if (Directory.Exists(full))
+        {
+            info = new EntryInfo(true, false, 0, Directory.GetLastWriteTimeUtc(full));
+            return true;
+        }
+        if (File.Exists(full))
+        {
+            var fi = new FileInfo(full);
+            info = new EntryInfo(false, true, fi.Length, fi.LastWriteTimeUtc);
+            return true;
+        }
+        info = default;
+        return false;
+    }
+
+    public IReadOnlyList<string> List(string directory)
+    {
+        try
+        {
+            var names = new List<string>();
+            foreach (var entry in new DirectoryInfo(_console.HostPath(directory)).EnumerateFileSystemInfos())
+                names.Add(entry.Name);
+            names.Sort(string.CompareOrdinal);
+            return names;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw HostError(e, directory);
+        }
+    }
+
+    public IFileReader OpenRead(string path)
+    {
+        try
+        {
+            return new HostFile(File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw HostError(e, path);
+        }
+    }
+
+    public IFileWriter Create(string path)
+    {
+        try
+        {
+            return new HostFile(File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Create, FileAccess.Write, FileShare.None), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw HostError(e, path);
+        }
+    }
+
+    public void EnsureDirectory(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(_console.HostPath(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw HostError(e, path);
+        }
+    }
+
+    public string Combine(string directory, string name) => Path.Combine(directory, name);
+
+    public string BaseName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+
+    /// <summary>Host failures read like kernel ones: <c>rumpctl: PATH: strerror</c>.</summary>
+    public static Exception HostError(Exception e, string path) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => new ToolErrnoException((int)Errno.ENOENT, path),
+        UnauthorizedAccessException => new ToolErrnoException((int)Errno.EACCES, path),
+        PathTooLongException => new ToolErrnoException((int)Errno.ENAMETOOLONG, path),
+        _ when (e.HResult & 0xFFFF) == 28 => new ToolErrnoException((int)Errno.ENOSPC, path),
+        _ => new ToolException(path + ": " + e.Message),
+    };
+
+    private sealed class HostFile : IFileReader, IFileWriter
+    {
+        private readonly SafeFileHandle _handle;
+        private readonly string _display;
+        private long _offset;
+
+        public HostFile(SafeFileHandle handle, string display)
+        {
+            _handle = handle;
+            _display = display;
+        }
+
+        public int Read(Span<byte> buffer)
+        {
+            try
+            {
+                var n = RandomAccess.Read(_handle, buffer, _offset);
+                _offset += n;
+                return n;
+            }
+            catch (IOException e)
+            {
+                throw HostError(e, _display);
+            }
+        }
+
+        public void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                RandomAccess.Write(_handle, buffer, _offset);
+                _offset += buffer.Length;
+            }
+            catch (IOException e)
+            {
+                throw HostError(e, _display);
+            }
+        }
+
+        public void Complete() => _handle.Dispose();
+
+        public void Dispose() => _handle.Dispose();
+    }
+}

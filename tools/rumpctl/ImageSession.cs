@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace Rump.Tools;
+
+/// <summary>A file system of an image mounted in the kernel.</summary>
+public sealed record MountedImage(ImageSpec Spec, string FullImagePath, string Device, string MountPoint, string FsType, bool ReadOnly)
+{
+    /// <summary>The kernel path of <paramref name="pathInImage"/> (a normalized absolute path on this file system).</summary>
+    public string KernelPath(string pathInImage) => pathInImage == "/" ? MountPoint : MountPoint + pathInImage;
+
+    /// <summary>How the user names this file system: <c>disk.img</c> or <c>disk.img:2</c>.</summary>
+    public string DisplayName => Spec.Partition is int p ? Spec.Image + ":" + p.ToString(CultureInfo.InvariantCulture) : Spec.Image;
+}
+
+/// <summary>A partition the dev faction found on a disk (a wedge <c>/dev/KEYpN</c>).</summary>
+public sealed record PartitionInfo(int Number, string Device, long Size, string? FsType, RumpStatVfs? Usage);
+
+/// <summary>
+/// One booted kernel with the images of one rumpctl command: load + boot, <c>EtfsRegister("/dev/imgN", image,
+/// Block)</c>, mount each file system on <c>/mnt</c>, <c>/mnt1</c>… and, at the end, unmount, remove the etfs keys
+/// and shut down. The tool reaches the kernel only through <see cref="ISyscalls"/>.
+/// </summary>
+public sealed class ImageSession : IDisposable
+{
+    /// <summary>File system types tried in order; a kernel without one answers ENODEV and the next is tried.</summary>
+    public static readonly string[] ProbedFileSystems = ["msdos", "ext2fs", "ffs", "cd9660"];
+
+    private readonly IRumpKernel _kernel;
+    private readonly KernelOptions _options;
+    private readonly ToolConsole _console;
+    private readonly Dictionary<string, string> _devices = new(StringComparer.Ordinal);        // full image path → /dev/imgN
+    private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
+    private bool _closed;
+
+    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console)
+    {
+        _kernel = kernel;
+        _options = options;
+        _console = console;
+    }
+
+    public ISyscalls Sys => _kernel.Sys;
+
+    public IRumpKernel Kernel => _kernel;
+
+    public KernelOptions Options => _options;
+
+    public IReadOnlyCollection<MountedImage> Mounts => _mounts.Values;
+
+    /// <summary>Loads the chosen kernel into its own load context and boots it.</summary>
+    public static ImageSession Boot(KernelOptions options, ToolConsole console)
+    {
+        var path = options.KernelPath is null
+            ? KernelLocator.Find(options.Target, console.WorkingDirectory, out _)
+            : console.HostPath(options.KernelPath);
+        RumpKernelLoader loader;
+        try
+        {
+            loader = RumpKernelLoader.Load(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        {
+            throw new ToolException("cannot load kernel " + path + ": " + e.Message, ExitCodes.Kernel);
+        }
+
+        var missing = options.Components
+            .Where(c => !loader.Info.Components.Any(linked => string.Equals(linked.Name, c, StringComparison.Ordinal)))
+            .ToList();
+        if (missing.Count > 0)
+        {
+            loader.Unload();
+            throw new ToolException(
+                "kernel " + path + " does not link component(s) " + string.Join(", ", missing)
+                + "; build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents=" + string.Join(';', options.Components)
+                + "` and pass it with --kernel",
+                ExitCodes.Kernel);
+        }
+
+        var boot = new BootOptions
+        {
+            Verbose = options.Verbose,
+            HostName = "rumpctl",
+            Console = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null,
+        };
+        IRumpKernel kernel;
+        try
+        {
+            kernel = loader.BootInstance(boot);
+        }
+        catch (RumpKernelPanicException e)
+        {
+            loader.Unload();
+            throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
+        }
+        return new ImageSession(kernel, options, console);
+    }
+
+    /// <summary>Registers the image file as a block device once per session; returns its key (<c>/dev/imgN</c>).</summary>
+    public string Attach(ImageSpec spec, out string fullPath)
+    {
+        fullPath = _console.HostPath(spec.Image);
+        if (_devices.TryGetValue(fullPath, out var existing))
+            return existing;
+        if (Directory.Exists(fullPath))
+            throw new ToolErrnoException((int)Errno.EISDIR, spec.Image);
+        if (!File.Exists(fullPath))
+            throw new ToolErrnoException((int)Errno.ENOENT, spec.Image);
+        var size = new FileInfo(fullPath).Length;
+        var key = "/dev/img" + _devices.Count.ToString(CultureInfo.InvariantCulture);
+        var err = Sys.EtfsRegister(key, fullPath, EtfsType.Block, 0, size);
+        if (err != 0)
+            throw new ToolErrnoException(err, spec.Image);
+        _devices.Add(fullPath, key);
+        return key;
+    }
+
+    /// <summary>True when the image file cannot be written (no write bits, or opening it for writing fails).</summary>
+    public static bool IsReadOnlyFile(string fullPath)
+    {
+        try
+        {
+            if (!OperatingSystem.IsWindows()
+                && (File.GetUnixFileMode(fullPath) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+                return true;
+            using var handle = File.OpenHandle(fullPath, System.IO.FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Mounts the file system <paramref name="spec"/> names (whole disk or partition N), once per session.</summary>
+    public MountedImage Mount(ImageSpec spec, bool readOnly = false)
+    {
+        var key = Attach(spec, out var fullPath);
+        var device = spec.Partition is int p ? key + "p" + p.ToString(CultureInfo.InvariantCulture) : key;
+        if (_mounts.TryGetValue(device, out var mounted))
+            return mounted;
+
+        if (spec.Partition is not null && Sys.Stat(device, out _) != 0)
+            throw new ToolException(spec.Image + ": no partition " + spec.Partition + " (" + DescribePartitions(spec) + ")");
+
+        readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath);
+        var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
+        var err = Sys.Mkdir(mountPoint, 0x1ED /* 0755 */);
+        if (err != 0 && err != (int)Errno.EEXIST)
+            throw new ToolErrnoException(err, mountPoint + " (kernel mount point)");
+
+        var flags = readOnly ? PosixConst.MNT_RDONLY : 0;
+        var displayName = spec.Partition is int q ? spec.Image + ":" + q.ToString(CultureInfo.InvariantCulture) : spec.Image;
+        var firstRealError = 0;
+        foreach (var fsType in ProbedFileSystems)
+        {
+            err = Sys.Mount(fsType, mountPoint, flags, device, "");
+            if (err == 0)
+            {
+                mounted = new MountedImage(spec, fullPath, device, mountPoint, fsType, readOnly);
+                _mounts.Add(device, mounted);
+                return mounted;
+            }
+            // ENODEV: this kernel has no such file system; anything else: that driver looked and refused.
+            if (err != (int)Errno.ENODEV && firstRealError == 0)
+                firstRealError = err;
+        }
+        if (firstRealError == 0)
+            throw new ToolException(displayName + ": this kernel links no file system driver that can mount it (tried " + string.Join(", ", ProbedFileSystems) + ")");
+        if (spec.Partition is null && HasPartitions(key))
+            throw new ToolException(displayName + ": " + ErrnoText.Describe(firstRealError) + "; the disk has partitions: name one, e.g. " + spec.Image + ":1:" + spec.Path + " (" + DescribePartitions(spec) + ")");
+        throw new ToolErrnoException(firstRealError, displayName);
+    }
+
+    /// <summary>True when the dev faction attached partition wedges to this disk.</summary>
+    public bool HasPartitions(string deviceKey) => Sys.Stat(deviceKey + "p1", out _) == 0;
+
+    /// <summary>The partitions of a disk (wedges <c>KEYp1</c>, <c>KEYp2</c>…), each with its size and, when it mounts, its file system.</summary>
+    public IReadOnlyList<PartitionInfo> ListPartitions(ImageSpec spec)
+    {
+        var key = Attach(spec, out _);
+        var list = new List<PartitionInfo>();
+        // Wedge numbers may have gaps (MBR slot 1 empty, 2 used): probe the slots an MBR or a GPT can hold.
+        for (var n = 1; n <= 128; n++)
+        {
+            var device = key + "p" + n.ToString(CultureInfo.InvariantCulture);
+            if (Sys.Stat(device, out _) != 0)
+            {
+                if (n > 4 && list.Count > 0 && list[^1].Number < n - 8)
+                    break;
+                continue;
+            }
+            var size = DeviceSize(device);
+            string? fsType = null;
+            RumpStatVfs? usage = null;
+            try
+            {
+                var mounted = Mount(spec with { Partition = n, Path = "/", HasPath = false }, readOnly: true);
+                fsType = mounted.FsType;
+                if (Sys.StatVfs(mounted.MountPoint, out var st) == 0)
+                    usage = st;
+            }
+            catch (Exception e) when (e is ToolErrnoException or ToolException)
+            {
+            }
+            list.Add(new PartitionInfo(n, device, size, fsType, usage));
+        }
+        return list;
+    }
+
+    private string DescribePartitions(ImageSpec spec)
+    {
+        var key = Attach(spec, out _);
+        var numbers = new List<string>();
+        for (var n = 1; n <= 128; n++)
+        {
+            if (Sys.Stat(key + "p" + n.ToString(CultureInfo.InvariantCulture), out _) == 0)
+                numbers.Add(n.ToString(CultureInfo.InvariantCulture));
+        }
+        return numbers.Count == 0 ? "the disk has no partition table" : "partitions: " + string.Join(", ", numbers);
+    }
+
+    /// <summary>Size of a block device: lseek to its end.</summary>
+    private long DeviceSize(string device)
+    {
+        if (Sys.Open(device, OpenFlags.O_RDONLY, 0, out var fd) != 0)
+            return -1;
+        try
+        {
+            if (Sys.LSeek(fd, 0, PosixConst.SEEK_END, out var end) == 0 && end > 0)
+                return end;
+            return Sys.FStat(fd, out var st) == 0 ? st.Size : -1;
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Unmounts every file system (writing back what is dirty), removes the etfs keys and shuts the kernel down.
+    /// Returns the errors met: an unmount that fails means data may not have reached the image.
+    /// </summary>
+    public IReadOnlyList<string> Close()
+    {
+        var errors = new List<string>();
+        if (_closed)
+            return errors;
+        _closed = true;
+        try
+        {
+            if (_kernel.IsRunning)
+            {
+                foreach (var mount in _mounts.Values.Reverse())
+                {
+                    var err = _kernel.Sys.Unmount(mount.MountPoint, 0);
+                    if (err != 0)
+                        errors.Add(mount.DisplayName + ": unmount: " + ErrnoText.Describe(err));
+                }
+                foreach (var key in _devices.Values)
+                    _kernel.Sys.EtfsRemove(key);
+            }
+        }
+        catch (RumpKernelPanicException e)
+        {
+            errors.Add("kernel panic: " + e.PanicMessage);
+        }
+        finally
+        {
+            _mounts.Clear();
+            _devices.Clear();
+            try
+            {
+                _kernel.Shutdown();
+            }
+            catch (RumpKernelPanicException e)
+            {
+                errors.Add("kernel panic during shutdown: " + e.PanicMessage);
+            }
+        }
+        return errors;
+    }
+
+    public void Dispose() => Close();
+}

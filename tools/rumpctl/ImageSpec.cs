@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace Rump.Tools;
+
+/// <summary>
+/// A location on a disk image: <c>IMAGE[:N|:pN][:/path]</c>.
+/// <list type="bullet">
+/// <item><c>disk.img:/DOCS/Readme.txt</c> — a path on the file system of the whole disk;</item>
+/// <item><c>disk.img:1:/x</c> or <c>disk.img:p1:/x</c> — a path on partition 1 (the wedge <c>/dev/KEYp1</c>);</item>
+/// <item><c>disk.img</c>, <c>disk.img:2</c> — the image (or partition) itself, path <c>/</c>.</item>
+/// </list>
+/// The image name may itself contain colons: the split chosen is the first whose image file exists,
+/// else the first that parses.
+/// </summary>
+public sealed record ImageSpec(string Image, int? Partition, string Path, bool HasPath, bool TrailingSlash, string Text)
+{
+    /// <summary>How errors and listings show this location: as the user wrote the image, with a normalized path.</summary>
+    public string Display => Text;
+
+    /// <summary>The display form of another path on the same image and partition.</summary>
+    public string DisplayOf(string pathInImage)
+    {
+        var sb = new StringBuilder(Image);
+        if (Partition is int p)
+            sb.Append(':').Append(p.ToString(CultureInfo.InvariantCulture));
+        sb.Append(':').Append(pathInImage);
+        return sb.ToString();
+    }
+
+    /// <summary>The same image and partition, another path.</summary>
+    public ImageSpec WithPath(string pathInImage)
+    {
+        var normalized = NormalizePath(pathInImage, out var trailing);
+        return this with { Path = normalized, HasPath = true, TrailingSlash = trailing, Text = DisplayOf(normalized) };
+    }
+
+    /// <summary>True when <paramref name="text"/> names a location on an image (contains a valid <c>:</c> split).</summary>
+    public static bool LooksLikeImageSpec(string text, string workingDirectory)
+        => TryParseWithColon(text, workingDirectory, out _);
+
+    /// <summary>Parses an argument of a verb that only takes images (ls, cat, …): a bare file name is an image.</summary>
+    public static bool TryParse(string text, string workingDirectory, out ImageSpec spec, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            spec = null!;
+            error = "empty image location";
+            return false;
+        }
+        if (TryParseWithColon(text, workingDirectory, out spec))
+            return true;
+        if (text.EndsWith(':'))
+        {
+            error = text + ": expected IMAGE:/path, IMAGE:N:/path or IMAGE:pN:/path";
+            return false;
+        }
+        spec = new ImageSpec(text, null, "/", HasPath: false, TrailingSlash: false, Text: text);
+        return true;
+    }
+
+    private static bool TryParseWithColon(string text, string workingDirectory, out ImageSpec spec)
+    {
+        var candidates = new List<ImageSpec>();
+        for (var colon = text.IndexOf(':'); colon > 0; colon = text.IndexOf(':', colon + 1))
+        {
+            var image = text.Substring(0, colon);
+            var rest = text.Substring(colon + 1);
+            if (TrySplitRest(rest, out var partition, out var path, out var hasPath))
+            {
+                var normalized = NormalizePath(path, out var trailing);
+                var display = new StringBuilder(image);
+                if (partition is int p)
+                    display.Append(':').Append(p.ToString(CultureInfo.InvariantCulture));
+                if (hasPath)
+                    display.Append(':').Append(normalized);
+                candidates.Add(new ImageSpec(image, partition, normalized, hasPath, trailing, display.ToString()));
+            }
+        }
+        foreach (var candidate in candidates)
+        {
+            if (File.Exists(System.IO.Path.GetFullPath(candidate.Image, workingDirectory)))
+            {
+                spec = candidate;
+                return true;
+            }
+        }
+        spec = candidates.Count > 0 ? candidates[0] : null!;
+        return candidates.Count > 0;
+    }
+
+    /// <summary>Splits what follows the image: <c>/path</c>, <c>N</c>, <c>pN</c>, <c>N:/path</c>, <c>pN:/path</c>.</summary>
+    private static bool TrySplitRest(string rest, out int? partition, out string path, out bool hasPath)
+    {
+        partition = null;
+        path = "/";
+        hasPath = false;
+        if (rest.StartsWith('/'))
+        {
+            path = rest;
+            hasPath = true;
+            return true;
+        }
+        var colon = rest.IndexOf(':');
+        var partText = colon < 0 ? rest : rest.Substring(0, colon);
+        if (!TryParsePartition(partText, out var number))
+            return false;
+        partition = number;
+        if (colon < 0)
+            return true;
+        var after = rest.Substring(colon + 1);
+        if (!after.StartsWith('/'))
+            return false;
+        path = after;
+        hasPath = true;
+        return true;
+    }
+
+    private static bool TryParsePartition(string text, out int number)
+    {
+        number = 0;
+        var digits = text.StartsWith('p') ? text.Substring(1) : text;
+        if (digits.Length == 0 || digits.Length > 3)
+            return false;
+        foreach (var c in digits)
+        {
+            if (c is < '0' or > '9')
+                return false;
+        }
+        number = int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+        return number >= 1;
+    }
+
+    /// <summary>Collapses repeated slashes and <c>.</c> components, keeps <c>..</c> for the kernel's namei.</summary>
+    public static string NormalizePath(string path, out bool trailingSlash)
+    {
+        trailingSlash = path.Length > 1 && path.EndsWith('/');
+        var parts = new List<string>();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part != ".")
+                parts.Add(part);
+        }
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>The last component of a normalized path ("" for the root).</summary>
+    public static string BaseName(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return path.Substring(slash + 1);
+    }
+
+    /// <summary>Joins a normalized directory path and a name.</summary>
+    public static string Combine(string directory, string name)
+        => directory.EndsWith('/') ? directory + name : directory + "/" + name;
+
+    /// <summary>The parent of a normalized path ("/" for the root and its children).</summary>
+    public static string Parent(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path.Substring(0, slash);
+    }
+}

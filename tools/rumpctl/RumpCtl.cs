@@ -1,0 +1,131 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Linq;
+
+namespace Rump.Tools;
+
+/// <summary>The command line of rumpctl: verbs, shared options, error reporting and exit codes.</summary>
+public static class RumpCtl
+{
+    private const string LocationHelp =
+        "Locations on images: IMAGE:/path (whole disk), IMAGE:N:/path or IMAGE:pN:/path (partition N). " +
+        "Exit codes: 0 success, 1 a system call failed (the message names the path and the errno), " +
+        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted.";
+
+    /// <summary>Runs rumpctl with <paramref name="args"/> on <paramref name="console"/>; returns the exit code.</summary>
+    public static int Run(string[] args, ToolConsole console)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(
+            "rumpctl: file utilities on disk images (FAT12/16/32, MBR and GPT partitions) through a booted Rump.Build kernel. "
+            + "With no verb: boot the kernel and list the sample image. " + LocationHelp);
+        globals.AddTo(root);
+
+        Verb(root, Demo.Create(), globals, console, Demo.Run);
+        Verb(root, Listing.CreateLs(), globals, console, Listing.RunLs);
+        Verb(root, Listing.CreateTree(), globals, console, Listing.RunTree);
+        Verb(root, Contents.CreateCat(), globals, console, Contents.RunCat);
+        Verb(root, Copying.Create(), globals, console, Copying.Run);
+        Verb(root, Changes.CreateMkdir(), globals, console, Changes.RunMkdir);
+        Verb(root, Changes.CreateRm(), globals, console, Changes.RunRm);
+        Verb(root, Changes.CreateMv(), globals, console, Changes.RunMv);
+        Verb(root, Info.CreateStat(), globals, console, Info.RunStat);
+        Verb(root, Info.CreateDf(), globals, console, Info.RunDf);
+        root.SetAction(parse => Execute(parse, globals, console, Demo.Run));
+
+        var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var error in parse.Errors)
+                console.Error.WriteLine("rumpctl: " + error.Message);
+            var verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
+            console.Error.WriteLine("Try 'rumpctl" + verb + " --help'.");
+            console.Flush();
+            return ExitCodes.Usage;
+        }
+        var exit = parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+        console.Flush();
+        return exit;
+    }
+
+    private static void Verb(RootCommand root, Command command, GlobalOptions globals, ToolConsole console, Action<ParseResult, VerbContext> body)
+    {
+        command.SetAction(parse => Execute(parse, globals, console, body));
+        root.Subcommands.Add(command);
+    }
+
+    /// <summary>Runs one verb: errors become messages and exit codes; the images are unmounted whatever happened.</summary>
+    private static int Execute(ParseResult parse, GlobalOptions globals, ToolConsole console, Action<ParseResult, VerbContext> body)
+    {
+        var context = new VerbContext(console, globals.Read(parse));
+        try
+        {
+            body(parse, context);
+        }
+        catch (ToolErrnoException e)
+        {
+            context.Fail(e.Message);
+        }
+        catch (ToolException e)
+        {
+            context.Fail(e.Message, e.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            context.Fail("interrupted", ExitCodes.Interrupted);
+        }
+        catch (RumpKernelPanicException e)
+        {
+            context.Fail("kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
+        }
+        finally
+        {
+            try
+            {
+                context.Close();
+            }
+            catch (Exception e) when (e is RumpKernelPanicException or ObjectDisposedException)
+            {
+                context.Fail("closing the kernel: " + e.Message, ExitCodes.Kernel);
+            }
+            console.Flush();
+        }
+        return context.ExitCode;
+    }
+
+    /// <summary>Options every verb takes (recursive on the root command).</summary>
+    private sealed class GlobalOptions
+    {
+        private readonly Option<string?> _kernel = new("--kernel") { Description = "Kernel assembly to boot (default: the kernel the build produced for --target)", HelpName = "PATH", Recursive = true };
+        private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel", DefaultValueFactory = _ => "posix", Recursive = true };
+        private readonly Option<string[]> _components = new("--components") { Description = "Components the kernel must link (comma-separated); rumpctl refuses a kernel without them", HelpName = "LIST", Recursive = true, AllowMultipleArgumentsPerToken = false };
+        private readonly Option<bool> _readOnly = new("--ro") { Description = "Mount read-only (a read-only image file is always mounted read-only)", Recursive = true };
+        private readonly Option<bool> _verbose = new("--verbose") { Description = "Verbose boot; the kernel console goes to standard error", Recursive = true };
+
+        public GlobalOptions()
+        {
+            _target.AcceptOnlyFromAmong(KernelLocator.KnownTargets);
+        }
+
+        public void AddTo(RootCommand root)
+        {
+            root.Options.Add(_kernel);
+            root.Options.Add(_target);
+            root.Options.Add(_components);
+            root.Options.Add(_readOnly);
+            root.Options.Add(_verbose);
+        }
+
+        public KernelOptions Read(ParseResult parse) => new()
+        {
+            KernelPath = parse.GetValue(_kernel),
+            Target = parse.GetValue(_target) ?? "posix",
+            Components = (parse.GetValue(_components) ?? [])
+                .SelectMany(v => v.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .ToArray(),
+            ReadOnly = parse.GetValue(_readOnly),
+            Verbose = parse.GetValue(_verbose),
+        };
+    }
+}

@@ -1,0 +1,79 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace Rump.Tools;
+
+/// <summary>
+/// Where a run of rumpctl reads and writes: the process's standard streams, or buffers in tests.
+/// Text and bytes share one output stream so that <c>cat</c> output and listings interleave correctly.
+/// </summary>
+public sealed class ToolConsole
+{
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    public ToolConsole(Stream output, TextWriter error, bool outputIsTerminal = false, bool errorIsTerminal = false, string? workingDirectory = null)
+    {
+        OutputStream = output;
+        Out = new StreamWriter(output, Utf8NoBom, bufferSize: 16 * 1024, leaveOpen: true) { AutoFlush = false, NewLine = "\n" };
+        Error = error;
+        OutputIsTerminal = outputIsTerminal;
+        ErrorIsTerminal = errorIsTerminal;
+        WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory();
+    }
+
+    /// <summary>Text output (listings). Flushed before raw bytes go to <see cref="OutputStream"/>.</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Raw output (file contents for <c>cat</c>).</summary>
+    public Stream OutputStream { get; }
+
+    /// <summary>Diagnostics and the progress bar.</summary>
+    public TextWriter Error { get; }
+
+    public bool OutputIsTerminal { get; }
+
+    /// <summary>The progress bar is drawn only when standard error is a terminal.</summary>
+    public bool ErrorIsTerminal { get; }
+
+    /// <summary>Host paths are relative to this folder.</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>Set by Ctrl+C; long copies stop at the next buffer and the image is still unmounted cleanly.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Terminal width for column output.</summary>
+    public int Width { get; init; } = 80;
+
+    public static ToolConsole ForProcess(CancellationToken cancellation)
+    {
+        var width = 80;
+        if (!Console.IsOutputRedirected)
+        {
+            try { width = Math.Max(20, Console.WindowWidth); } catch (IOException) { }
+        }
+        var error = new StreamWriter(Console.OpenStandardError(), Utf8NoBom) { AutoFlush = true, NewLine = "\n" };
+        return new ToolConsole(Console.OpenStandardOutput(), error, !Console.IsOutputRedirected, !Console.IsErrorRedirected)
+        {
+            Cancellation = cancellation,
+            Width = width,
+        };
+    }
+
+    /// <summary>Writes raw bytes after any pending text.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        Out.Flush();
+        OutputStream.Write(bytes);
+    }
+
+    public void Flush()
+    {
+        Out.Flush();
+        OutputStream.Flush();
+        Error.Flush();
+    }
+
+    public string HostPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+}

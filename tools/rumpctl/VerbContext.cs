@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+
+namespace Rump.Tools;
+
+/// <summary>
+/// What one verb runs with: the console, the kernel options, the session (booted on first use) and the exit
+/// code so far. Errors on one operand are reported and the verb goes on with the next, like coreutils.
+/// </summary>
+public sealed class VerbContext
+{
+    private ImageSession? _session;
+
+    public VerbContext(ToolConsole console, KernelOptions options)
+    {
+        Console = console;
+        Options = options;
+    }
+
+    public ToolConsole Console { get; }
+    public KernelOptions Options { get; }
+    public int ExitCode { get; private set; }
+
+    /// <summary>The booted kernel with this command's images; booted on first use.</summary>
+    public ImageSession Session => _session ??= ImageSession.Boot(Options, Console);
+
+    public bool HasSession => _session is not null;
+
+    /// <summary>Parses an image location, or ends the verb with a usage error.</summary>
+    public ImageSpec Spec(string argument)
+    {
+        if (!ImageSpec.TryParse(argument, Console.WorkingDirectory, out var spec, out var error))
+            throw new ToolException(error!, ExitCodes.Usage);
+        return spec;
+    }
+
+    public MountedImage Mount(ImageSpec spec, bool readOnly = false) => Session.Mount(spec, readOnly);
+
+    public ImageTree Tree(ImageSpec spec, bool readOnly = false) => new(Session.Sys, Mount(spec, readOnly));
+
+    /// <summary>Runs <paramref name="action"/> for each operand; a failure is printed and the next operand runs.</summary>
+    public void ForEach<T>(IEnumerable<T> operands, Action<T> action)
+    {
+        foreach (var operand in operands)
+        {
+            Console.Cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                action(operand);
+            }
+            catch (ToolErrnoException e)
+            {
+                Fail(e.Message);
+            }
+            catch (ToolException e) when (e.ExitCode == ExitCodes.Failure)
+            {
+                Fail(e.Message);
+            }
+        }
+    }
+
+    /// <summary>Prints <c>rumpctl: message</c> and remembers the exit code (the first failure's code wins).</summary>
+    public void Fail(string message, int exitCode = ExitCodes.Failure)
+    {
+        Console.Out.Flush();
+        Console.Error.WriteLine("rumpctl: " + message);
+        if (ExitCode == 0)
+            ExitCode = exitCode;
+    }
+
+    /// <summary>Unmounts, removes the etfs keys, shuts the kernel down; reports what that met.</summary>
+    public void Close()
+    {
+        if (_session is null)
+            return;
+        var session = _session;
+        _session = null;
+        foreach (var error in session.Close())
+            Fail(error);
+    }
+}
