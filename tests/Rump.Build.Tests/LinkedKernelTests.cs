@@ -7,6 +7,12 @@ using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
 using System.Text;
 using Mono.Cecil;
+using ModuleDefinition = Mono.Cecil.ModuleDefinition;
+using TypeDefinition = Mono.Cecil.TypeDefinition;
+using TypeReference = Mono.Cecil.TypeReference;
+using MemberReference = Mono.Cecil.MemberReference;
+using AssemblyNameReference = Mono.Cecil.AssemblyNameReference;
+using CustomAttribute = Mono.Cecil.CustomAttribute;
 using Rump.Testing;
 
 namespace Rump.Build.Tests;
@@ -156,7 +162,7 @@ public sealed class LinkedKernelTests
         // Every component folder of the checkout is in the default kernel.
         var folders = Directory.GetDirectories(Path.Combine(TestKernel.RepoRoot, "components"))
             .SelectMany(Directory.GetDirectories).Where(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories).Any())
-            .Select(Path.GetFileName).Order().ToList();
+            .Select(d => Path.GetFileName(d)!).Order().ToList();
         Assert.Equal(folders, map.ComponentNames("component").Order().ToList());
     }
 
