@@ -155,8 +155,9 @@ public sealed class BuildErrorTests
     }
 
     [Fact]
-    public void UndeclaredComponentUse_RUMP0101_FromTheLayerAnalyzer()
+    public void UndeclaredComponentUseAndHostApi_RUMP0101_RUMP0102_FromTheAnalyzers()
     {
+        // One build for both analyzer errors: each names its own file.
         _repo.Write("components/dev/lender/Lender.cs", """
             namespace Rump.Dev.Lender;
             internal static class Tool { public static int Value => 7; }
@@ -165,40 +166,23 @@ public sealed class BuildErrorTests
             namespace Rump.Dev.Borrower;
             internal static class User { public static int Get() => Rump.Dev.Lender.Tool.Value; }
             """);
-        try
-        {
-            var build = _repo.BuildKernel("-p:RumpComponents=borrower;lender");
-
-            Assert.False(build.Succeeded);
-            var error = build.Errors("RUMP0101").First();
-            Assert.Contains("components/dev/borrower/Borrower.cs", error);
-            Assert.Contains("lender", error);
-        }
-        finally
-        {
-            _repo.Remove("components/dev/lender", "components/dev/borrower");
-        }
-    }
-
-    [Fact]
-    public void HostApiInKernelCode_RUMP0102_FromTheHostApiAnalyzer()
-    {
         _repo.Write("components/dev/leaky/Leaky.cs", """
             namespace Rump.Dev.Leaky;
             internal static class Leak { public static void Say() => System.Console.WriteLine("from the kernel"); }
             """);
         try
         {
-            var build = _repo.BuildKernel("-p:RumpComponents=leaky");
+            var build = _repo.BuildKernel("-p:RumpComponents=borrower,lender,leaky");
 
             Assert.False(build.Succeeded);
-            var error = build.Errors("RUMP0102").First();
-            Assert.Contains("components/dev/leaky/Leaky.cs", error);
-            Assert.Contains("Console", error);
+            var undeclared = build.Errors("RUMP0101");
+            Assert.Contains(undeclared, e => e.Contains("components/dev/borrower/Borrower.cs") && e.Contains("lender"));
+            var host = build.Errors("RUMP0102");
+            Assert.Contains(host, e => e.Contains("components/dev/leaky/Leaky.cs") && e.Contains("Console"));
         }
         finally
         {
-            _repo.Remove("components/dev/leaky");
+            _repo.Remove("components/dev/lender", "components/dev/borrower", "components/dev/leaky");
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class RepoCopy : IDisposable
 
     /// <summary>dotnet build of the kernel project with the given properties, reusing the built tools.</summary>
     public BuildResult BuildKernel(params string[] arguments)
-        => Run(["build", KernelProject, "-p:BuildProjectReferences=false", .. arguments]);
+        => Run(["build", KernelProject, "--no-restore", "-p:BuildProjectReferences=false", .. arguments]);
 
     /// <summary>Writes a source file (path relative to the copy) and returns its full path.</summary>
     public string Write(string relativePath, string text)
