@@ -115,10 +115,10 @@ internal static class Kernel
     }
 
     /// <summary>
-    /// rump_init: version check, target init, memory limit, CPUs, proc0/lwp0, clock and callouts,
+    /// rump_init: the target's host options, version check, target init, memory limit, CPUs, proc0/lwp0, clock and callouts,
     /// component init level by level, proc1, banner. Throws on failure (the host boundary).
     /// </summary>
-    internal static void Boot(string instanceName)
+    internal static void Boot(Rump.BootOptions options)
     {
         int prev = Interlocked.CompareExchange(ref s_state, StateBooting, StateOff);
         if (prev != StateOff)
@@ -127,7 +127,9 @@ internal static class Kernel
             throw new InvalidOperationException("this kernel instance is already booted (or panicked); load the kernel again for another instance");
         s_panicMessage = null;
 
-        if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, instanceName) != 0)
+        // The host's options (console, parameters) go to the target only once this boot is ours.
+        TargetSetup.Configure?.Invoke(options);
+        if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
         {
             Volatile.Write(ref s_state, StateOff);
             throw new NotSupportedException(string.Format(CultureInfo.InvariantCulture,
@@ -147,6 +149,7 @@ internal static class Kernel
             KernelLog.Init(ParamInt("RUMP_VERBOSE", 0) != 0);
             Kmem.Init(memLimit);
             Sched.Init(ncpu);
+            KThread.Init();
 
             s_hooksLock = new KMutex();
             s_shutdownHooks = [];
@@ -160,7 +163,6 @@ internal static class Kernel
             Clock.Init();
             KernelLog.Debug("rump: " + ncpu.ToString(CultureInfo.InvariantCulture) + " virtual CPUs, memory limit " + FormatBytes(memLimit));
 
-            KThread.Init();
             int error = Callout.Init();
             if (error != 0)
                 throw new InvalidOperationException("cannot start the callout thread: " + Rump.ErrnoText.Describe(error));
@@ -179,11 +181,15 @@ internal static class Kernel
         }
         catch
         {
-            // A component init failed or panicked: stop what started and give the host its resources back.
-            if (lwp0 is not null && Interlocked.CompareExchange(ref s_state, StateStopping, StateBooting) == StateBooting)
+            // A parameter was bad or a component init failed: stop what started and give the host its
+            // resources back. After a panic the target was told already (EXIT_PANIC).
+            if (Interlocked.CompareExchange(ref s_state, StateStopping, StateBooting) == StateBooting)
             {
-                Callout.Shutdown();
-                KThread.WaitAll(ThreadStopTimeout);
+                if (lwp0 is not null)
+                {
+                    Callout.Shutdown();
+                    KThread.WaitAll(ThreadStopTimeout);
+                }
                 Volatile.Write(ref s_state, StateOff);
                 Hyp.Exit(Hyp.EXIT_HALT);
             }
@@ -232,7 +238,8 @@ internal static class Kernel
     internal static string FormatBanner(int ncpu, long memLimit)
     {
         var commit = KernelIdentity.VintageCommit.Length > 7 ? KernelIdentity.VintageCommit.Substring(0, 7) : KernelIdentity.VintageCommit;
-        var vintage = KernelIdentity.VintageRef + (commit.Length > 0 ? " " + commit : "") + (KernelIdentity.VintageDirty ? "+dirty" : "");
+        var vintage = (KernelIdentity.VintageRef.Length > 0 ? KernelIdentity.VintageRef : "unknown")
+            + (commit.Length > 0 ? " " + commit : "") + (KernelIdentity.VintageDirty ? "+dirty" : "");
         return string.Format(CultureInfo.InvariantCulture,
             "Rump.Build kernel {0} (target {1}, vintage {2}, hypercall interface v{3}), {4} virtual CPU{5}, {6}",
             KernelIdentity.Kernel, KernelIdentity.Target, vintage, Hyp.InterfaceVersion, ncpu, ncpu == 1 ? "" : "s",

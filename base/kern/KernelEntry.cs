@@ -20,8 +20,7 @@ public sealed class KernelFactory : IRumpKernelFactory
     public IRumpKernel Boot(BootOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        TargetSetup.Configure?.Invoke(options);
-        Kernel.Boot(options.HostName);
+        Kernel.Boot(options);
         return new KernelInstance(s_info);
     }
 }

@@ -124,8 +124,10 @@ internal abstract class DiskDevice
     /// </summary>
     protected void DiskDoneFromHost(Buf bp, int error)
     {
-        if (Hyp.CurLwp() is not null)
+        if (Hyp.CurLwp() is not null || Kernel.Proc1 is null)
         {
+            // Already in kernel context, or still booting (no process to lend an lwp yet; the boot
+            // thread waits for this I/O with its CPU released).
             DiskDone(bp, error);
             return;
         }

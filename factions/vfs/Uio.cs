@@ -84,6 +84,15 @@ internal ref struct Uio
         return n;
     }
 
+    /// <summary>Marks <paramref name="count"/> bytes of <see cref="PeekIn"/> as written (they went to the device directly).</summary>
+    public void Advance(int count)
+    {
+        if (count < 0 || count > Resid)
+            Kernel.Panic("uio: Advance past the end");
+        _done += count;
+        Offset += count;
+    }
+
     /// <summary>The caller's remaining bytes of a write, without consuming them.</summary>
     public readonly ReadOnlySpan<byte> PeekIn => _write.Slice(_done);
 

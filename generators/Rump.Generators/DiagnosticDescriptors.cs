@@ -16,7 +16,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ComponentUsesUndeclared = Error(
         "RUMP0101",
         "A component uses a component it does not require",
-        "{0}: component '{1}' uses '{2}', declared in {3}, which is not in its Requires closure ({4}); add \"{5}\" to Requires of its [Component] attribute, or move the shared code to a faction or the base",
+        "{0}: component '{1}' uses '{2}', declared in {3}; a component uses only the base, its factions and the components it requires (closure: {4}): {5}",
         LayerCategory);
 
     public static readonly DiagnosticDescriptor HostApiInKernel = Error(

@@ -134,22 +134,24 @@ internal static class PosixHypercalls
 
     public static void Exit(int how)
     {
+        if (how == Hyp.EXIT_HALT)
+        {
+            // Kernel threads have returned (shutdown waited for them): let their host threads finish
+            // their last steps before waits stop blocking.
+            JoinThreads(TimeSpan.FromSeconds(5));
+        }
         s_dead = true;
         s_deadEvent.Set();
         foreach (var entry in s_waitables)
             ((IWakeable)entry.Key).WakeAll();
-        if (how == Hyp.EXIT_HALT)
-        {
-            // Kernel threads have returned (shutdown waited); wait for their host threads to end.
-            JoinThreads(TimeSpan.FromSeconds(5));
-        }
         // Let block I/O in flight finish before its handles go away.
         var spin = new SpinWait();
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
         while (Volatile.Read(ref s_bioInFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
             spin.SpinOnce();
         PosixFiles.CloseAll();
-        s_console = null;
+        if (how == Hyp.EXIT_HALT)
+            s_console = null;
     }
 
     // ---- memory ----

@@ -172,11 +172,11 @@ internal static class DevTestKit
         return ~crc;
     }
 
-    public static string Quote(string path) => "'" + path + "'";
+    public static string Quote(string path) => "\"" + path + "\"";
 
     /// <summary>Boots a kernel with boot parameters and captures its console.</summary>
-    public static BootedKernel Boot(IReadOnlyDictionary<string, string> parameters, long memoryLimit = 0)
-        => new(parameters, memoryLimit);
+    public static BootedKernel Boot(IReadOnlyDictionary<string, string> parameters, long memoryLimit = 0, bool verbose = false)
+        => new(parameters, memoryLimit, verbose);
 }
 
 internal readonly record struct ToolPartition(int Number, long Start, long Size, string Type);
@@ -208,12 +208,14 @@ internal sealed class BootedKernel : IDisposable
 {
     private readonly ConcurrentQueue<string> _console = new();
 
-    public BootedKernel(IReadOnlyDictionary<string, string> parameters, long memoryLimit)
+    public BootedKernel(IReadOnlyDictionary<string, string> parameters, long memoryLimit, bool verbose, int virtualCpus = 1)
     {
         Kernel = TestKernel.Boot(new BootOptions
         {
             Parameters = parameters,
             MemoryLimit = memoryLimit,
+            Verbose = verbose,
+            VirtualCpus = virtualCpus,
             Console = _console.Enqueue,
         });
     }

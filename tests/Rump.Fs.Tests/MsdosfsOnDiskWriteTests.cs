@@ -5,9 +5,10 @@ using System.Linq;
 using System.Text;
 using Rump.Fs.Msdosfs;
 using Rump.Fs.Tests.Support;
-using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>Every write path of the on-disk layer, checked by fsck.fat -n and read back with mtools.</summary>
 public sealed class MsdosfsOnDiskWriteTests : IClassFixture<FatFixtureImages>

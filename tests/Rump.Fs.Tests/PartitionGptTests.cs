@@ -60,6 +60,21 @@ public sealed class PartitionGptTests
     }
 
     [Fact]
+    public void Gpt_VerboseBoot_LogsEachWedgeWithSgdiskStartAndSize()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = MakeDisk(dir);
+        var reported = DevTestKit.SgdiskPartitions(image);
+
+        using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image }, verbose: true);
+        foreach (var p in reported)
+            Assert.Contains("dk: vnd0p" + p.Number + " at vnd0: gpt ", k.Console);
+        foreach (var p in reported)
+            Assert.Matches(@"dk: vnd0p" + p.Number + @" at vnd0: gpt [0-9a-f-]{36}.*, start " + p.Start + ", " + p.Size + " sectors", k.Console);
+        Assert.Contains("0fc63daf-8483-4772-8e79-3d69d8477de4 root, start", k.Console);   // 8300 = Linux filesystem, named by -c
+    }
+
+    [Fact]
     public void Gpt_CorruptPrimaryHeaderCrc_UsesBackupHeader()
     {
         using var dir = DevTestKit.Scratch();

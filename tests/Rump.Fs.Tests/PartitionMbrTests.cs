@@ -49,6 +49,20 @@ public sealed class PartitionMbrTests
     }
 
     [Fact]
+    public void Mbr_VerboseBoot_LogsEachWedgeWithSfdiskStartAndSize()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = DevTestKit.CreateImage(dir.Path, "mbr.img", DiskBytes);
+        DevTestKit.Run("sfdisk", "-q " + DevTestKit.Quote(image), Layout);
+        var data = DevTestKit.SfdiskPartitions(image).Where(p => p.Type != "5").ToList();
+
+        using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image }, verbose: true);
+        foreach (var p in data)
+            Assert.Contains("dk: vnd0p" + p.Number + " at vnd0: mbr 0x" + p.Type.PadLeft(2, '0') + ", start " + p.Start + ", " + p.Size + " sectors", k.Console);
+        Assert.DoesNotContain("dk: vnd0p2 ", k.Console);
+    }
+
+    [Fact]
     public void Mbr_ExtendedContainer_HasNoWedgeAndNoExtraWedgesExist()
     {
         using var dir = DevTestKit.Scratch();
@@ -63,17 +77,23 @@ public sealed class PartitionMbrTests
     }
 
     [Fact]
-    public void Mbr_ReadPastWedgeEnd_ReturnsEINVAL()
+    public void Mbr_IoAtWedgeEnd_ReadStopsAtTheEndAndWriteIsENOSPC()
     {
         using var dir = DevTestKit.Scratch();
         var image = DevTestKit.CreateImage(dir.Path, "mbr.img", DiskBytes);
         DevTestKit.Run("sfdisk", "-q " + DevTestKit.Quote(image), Layout);
-        var p1 = DevTestKit.SfdiskPartitions(image).Single(p => p.Number == 1);
+        var p3 = DevTestKit.SfdiskPartitions(image).Single(p => p.Number == 3);
+        DevTestKit.WriteMarker(image, p3.Start + p3.Size - 1, "last of 3");
+        DevTestKit.WriteMarker(image, p3.Start + p3.Size, "after 3");   // free space after partition 3: must stay unseen
 
         using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image });
-        var fd = k.Open("/dev/vnd0p1", OpenFlags.O_RDWR);
-        Assert.Equal((int)Errno.EINVAL, k.PRead(fd, (p1.Size + 8) * 512, 512, out _));
-        Assert.Equal((int)Errno.EINVAL, k.Sys.PWrite(fd, new byte[512], (p1.Size + 8) * 512, out _));
+        var fd = k.Open("/dev/vnd0p3", OpenFlags.O_RDWR);
+        // A read across the end returns only the partition's last sector.
+        Assert.Equal(0, k.PRead(fd, (p3.Size - 1) * 512, 4096, out var tail));
+        Assert.Equal(DevTestKit.Marker("last of 3"), tail);
+        Assert.Equal(0, k.PRead(fd, (p3.Size + 8) * 512, 512, out var past));
+        Assert.Empty(past);
+        Assert.Equal((int)Errno.ENOSPC, k.Sys.PWrite(fd, new byte[512], p3.Size * 512, out _));
         Assert.Equal(0, k.Sys.Close(fd));
     }
 

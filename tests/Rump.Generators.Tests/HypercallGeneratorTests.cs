@@ -13,8 +13,7 @@ public class HypercallGeneratorTests
     {
         var kernel = new TestKernel()
             .WithBaseDeclarations()
-            .RepoSource("base/hyp/Hyp.cs")
-            .RepoSource("base/hyp/HypercallUpcalls.cs");
+            .RepoSource("base/hyp/Hyp.cs");
         for (int i = 0; i < targets.Length; i++)
             kernel.Source($"targets/t{i}/Hypercalls.cs", targets[i]);
         return kernel;

@@ -59,16 +59,6 @@ public class BootTests
     }
 
     [Fact]
-    public void Syscall_NotLinkedIn_ReturnsENOSYS()
-    {
-        using var kernel = TestKernel.Boot();
-        // The base-only kernel has no vfs faction.
-        if (kernel.Info.Components.Any(c => c.Name == "vfs"))
-            return;
-        Assert.Equal((int)Errno.ENOSYS, kernel.Sys.Sync());
-    }
-
-    [Fact]
     public void Boot_Parameters_ReachTheKernelAndOverrideTypedOptions()
     {
         var parameters = new Dictionary<string, string> { ["RUMP_HOSTNAME"] = "from-parameter", ["RUMP_NCPU"] = "3" };
@@ -108,6 +98,18 @@ public class BootTests
         }
         Assert.DoesNotContain(quiet, l => l.StartsWith("rump: init level", StringComparison.Ordinal));
         Assert.Single(quiet, l => l.StartsWith("Rump.Build kernel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Boot_Refused_LeavesTheContextBootable()
+    {
+        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
+        Assert.Throws<ArgumentOutOfRangeException>(() => loader.Factory.Boot(new BootOptions { VirtualCpus = 0 }));
+        Assert.Throws<ArgumentException>(() => loader.Factory.Boot(new BootOptions { Parameters = new Dictionary<string, string> { ["RUMP_MEMLIMIT"] = "lots" } }));
+        var kernel = loader.Factory.Boot(new BootOptions { HostName = "third-time" });
+        Assert.Equal("third-time", HostName(kernel));
+        kernel.Shutdown();
+        loader.Unload();
     }
 
     [Fact]
@@ -203,13 +205,16 @@ public class BootTests
     }
 
     [Fact]
-    public void Boot_Twice_WithoutShutdown_IsRefused()
+    public void Boot_Twice_WithoutShutdown_IsRefused_AndKeepsTheRunningInstancesConsole()
     {
-        var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
-        var first = loader.Factory.Boot(new BootOptions());
-        Assert.Throws<InvalidOperationException>(() => loader.Factory.Boot(new BootOptions()));
-        first.Shutdown();
-        loader.Unload();
+        var first = new List<string>();
+        var second = new List<string>();
+        using var probe = KernelProbe.Boot(new BootOptions { Console = first.Add });
+        Assert.Throws<InvalidOperationException>(() => probe.Loader.Factory.Boot(new BootOptions { Console = second.Add }));
+        probe.InKernel(() => probe.Call("Kern.KernelLog", "Printf", "still here"));
+        Assert.Contains("still here", first);
+        Assert.Empty(second);
+        Assert.True(probe.Instance.IsRunning);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -18,13 +18,16 @@ public static class TestKernel
         var artifact = Path.Combine(RepoRoot, "artifacts", "kernels", target, name);
         if (File.Exists(artifact))
             return artifact;
-        // Interim layout, before the Rump SDK writes artifacts/.
+        // Interim layout, before the Rump SDK writes artifacts/: the most recently built configuration.
+        string? newest = null;
         foreach (var config in new[] { "Debug", "Release" })
         {
             var interim = Path.Combine(RepoRoot, "kernels", "Rump.Kernel", "bin", config, "net10.0", name);
-            if (File.Exists(interim))
-                return interim;
+            if (File.Exists(interim) && (newest is null || File.GetLastWriteTimeUtc(interim) > File.GetLastWriteTimeUtc(newest)))
+                newest = interim;
         }
+        if (newest is not null)
+            return newest;
         throw new FileNotFoundException("kernel not built: " + artifact + " (run dotnet build Rump.Build.sln)", artifact);
     }
 

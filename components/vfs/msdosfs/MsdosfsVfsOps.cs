@@ -25,6 +25,14 @@ internal sealed class MsdosfsMount
         Bounce = new byte[System.Math.Max(64 * 1024, volume.Geometry.BytesPerCluster)];
     }
 
+    private long _deadKeys;
+
+    /// <summary>
+    /// A key nothing on disk has, for a removed file's vnode: its directory slot may be reused at once by
+    /// another name, whose vnode must not be confused with the removed one. Caller holds <see cref="Lock"/>.
+    /// </summary>
+    public VnodeKey NextDeadKey() => new(-3, ++_deadKeys);
+
     /// <summary>The root directory's key.</summary>
     public static readonly VnodeKey RootKey = new(-1, 0);
 

@@ -133,13 +133,16 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         var node = NodeOf(vp);
         m.Lock.Enter();
         int e = m.Volume.RemoveEntry(node.DirStart, node.LfnOffset, node.DirOffset);
+        var dead = m.NextDeadKey();
         if (e == 0)
         {
             node.Unlinked = true;
             e = m.Volume.Sync();
         }
         m.Lock.Exit();
-        return e;
+        // The entry's slot is free for the next name: move this vnode out of its way.
+        int re = node.Unlinked ? VCache.Rekey(vp, dead) : 0;
+        return e != 0 ? e : re;
     }
 
     public override int Rmdir(Vnode dvp, Vnode vp, ComponentName cnp)
@@ -182,6 +185,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         var node = NodeOf(fvp);
         m.Lock.Enter();
         VnodeKey oldKey = m.KeyOf(node), newKey;
+        VnodeKey? targetDead = null;
         try
         {
             uint toDir = m.DirStartOf(NodeOf(tdvp));
@@ -206,6 +210,8 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                 if ((e = v.RemoveEntry(target.DirStart, target.LfnOffset, target.DirOffset)) != 0)
                     return e;
                 target.Unlinked = true;
+                if (!target.Entry.IsDirectory)
+                    targetDead = m.NextDeadKey();
             }
             if ((e = v.UpdateEntry(node)) != 0)
                 return e;
@@ -218,6 +224,9 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         finally
         {
             m.Lock.Exit();
+            // The replaced file's slot may now be the renamed one's: rekey the replaced vnode first.
+            if (targetDead is { } dk)
+                VCache.Rekey(tvp!, dk);
         }
         return newKey == oldKey ? 0 : VCache.Rekey(fvp, newKey);
     }

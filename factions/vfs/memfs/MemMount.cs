@@ -86,6 +86,12 @@ internal class MemMount
         Lock.Enter();
         Nodes.Remove(node.Ino);
         Lock.Exit();
+        NodeFreed(node);
+    }
+
+    /// <summary>A node left the file system for good: derived file systems release what hangs on it.</summary>
+    protected virtual void NodeFreed(MemNode node)
+    {
     }
 
     public MemNode? Find(long ino)

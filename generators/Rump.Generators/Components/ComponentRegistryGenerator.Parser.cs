@@ -200,6 +200,8 @@ public sealed partial class ComponentRegistryGenerator
 
         private static string ShortName(string fullName)
         {
+            if (fullName.StartsWith("global::", StringComparison.Ordinal))
+                fullName = fullName.Substring("global::".Length);
             int dot = fullName.LastIndexOf('.');
             return dot < 0 ? fullName : fullName.Substring(dot + 1);
         }

@@ -1,9 +1,10 @@
 using System;
 using System.IO;
 using Rump.Fs.Msdosfs;
-using Errno = Rump.Kern.Errno;
 
 namespace Rump.Fs.Tests.Support;
+
+using Errno = Rump.Kern.Errno;
 
 /// <summary>An image file as the block device of a <see cref="FatVolume"/>, for unit tests without a kernel.</summary>
 internal sealed class FatImageDevice : IFatDevice, IDisposable
@@ -12,7 +13,7 @@ internal sealed class FatImageDevice : IFatDevice, IDisposable
 
     public FatImageDevice(string path, bool readOnly = false)
     {
-        _file = new FileStream(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite);
+        _file = new FileStream(path, System.IO.FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite);
         IsReadOnly = readOnly;
     }
 

@@ -69,7 +69,7 @@ internal sealed class TestKernel
         return this;
     }
 
-    /// <summary>The base files every kernel test needs, from the repository, plus the stubs the real base provides.</summary>
+    /// <summary>The base declarations every kernel test needs, from the repository, plus stand-ins for the base types the glue calls.</summary>
     public TestKernel WithBaseDeclarations()
     {
         RepoSource("base/kern/ComponentAttribute.cs");
@@ -83,14 +83,12 @@ internal sealed class TestKernel
                     internal static int Enter(out Lwp l) { l = new Lwp(); return 0; }
                     internal static void Exit(Lwp l) { }
                 }
-                internal static class Sched
+                // The real one (base/hyp/HypercallUpcalls.cs) needs the whole base; the glue needs only these three.
+                internal static class HypercallUpcalls
                 {
-                    internal static bool ReleaseForHypercall() => true;
-                    internal static void AcquireAfterHypercall() { }
-                }
-                internal static class KernelLog
-                {
-                    internal static void TraceHypercall(string name) { }
+                    internal static bool ReleaseCpu() => true;
+                    internal static void AcquireCpu() { }
+                    internal static void Trace(string hypercall) { }
                 }
             }
             """);

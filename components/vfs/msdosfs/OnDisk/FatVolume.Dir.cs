@@ -50,6 +50,20 @@ internal sealed partial class FatVolume
         return ReadClusterBytes(cluster, 0, chunk);
     }
 
+    /// <summary>
+    /// A directory's chain must end (a loop would make it endless) and stay within the 2 MiB a directory may
+    /// have: EIO otherwise. The fixed root has no chain.
+    /// </summary>
+    private int CheckDirChain(uint dirStart)
+    {
+        if (dirStart == 0)
+            return 0;
+        int error = ChainLength(dirStart, out uint count, out _);
+        if (error != 0)
+            return error;
+        return (long)count * Geometry.BytesPerCluster > MaxDirBytes ? Errno.EIO : 0;
+    }
+
     /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory (read-modify-write of its sector).</summary>
     private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
     {
@@ -85,6 +99,9 @@ internal sealed partial class FatVolume
     public int ScanDir(uint dirStart, long offset, FatDirVisitor visitor, out long next)
     {
         next = offset;
+        int error0 = CheckDirChain(dirStart);
+        if (error0 != 0)
+            return error0;
         int chunkSize = DirChunkSize(dirStart);
         var chunk = new byte[chunkSize];
         Span<char> lfn = stackalloc char[FatLfnEntry.MaxEntries * FatLfnEntry.CharsPerEntry];
@@ -264,6 +281,8 @@ internal sealed partial class FatVolume
             return Errno.EROFS;
         int error = FatNames.ValidateLongName(name);
         if (error != 0)
+            return error;
+        if ((error = CheckDirChain(dirStart)) != 0)
             return error;
         bool needLfn = !FatNames.TryShortName(name, out var shortName, out byte ntRes);
         int lfnEntries = needLfn ? (name.Length + FatLfnEntry.CharsPerEntry - 1) / FatLfnEntry.CharsPerEntry : 0;

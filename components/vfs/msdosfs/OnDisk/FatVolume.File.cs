@@ -119,6 +119,9 @@ internal sealed partial class FatVolume
         uint needed = (uint)((length + Geometry.BytesPerCluster - 1) >> Geometry.ClusterShift);
         uint start = StartCluster(node);
         uint have = 0, last = 0;
+        long size = node.Entry.DIR_FileSize;
+        uint sizeClusters = (uint)((size + Geometry.BytesPerCluster - 1) >> Geometry.ClusterShift);
+        bool chainChecked = false;
         if (start != 0)
         {
             // Walk from the cache to the end of the chain.
@@ -147,6 +150,14 @@ internal sealed partial class FatVolume
                     node.CachedIndex = index;
                     node.CachedCluster = c;
                     break;
+                }
+                if (index + 1 >= sizeClusters && !chainChecked)
+                {
+                    // The chain goes on past the file's size: it must end somewhere (a loop here would
+                    // hand the file its own clusters again).
+                    if ((error = ChainLength(start, out _, out _)) != 0)
+                        return error;
+                    chainChecked = true;
                 }
                 c = next;
                 index++;

@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Generic;
+using Rump.Kern;
+using static Rump.Kern.Errno;
+
+namespace Rump.Vfs;
+
+/// <summary>
+/// rumpblk (sys/rump/librump/rumpvfs/rumpblk.c): host files as block devices, one minor per etfs
+/// registration. I/O goes to the host asynchronously through <see cref="Hyp.BioSubmit"/>; the
+/// completion (on a host I/O thread) finishes the buf with Biodone.
+/// </summary>
+internal sealed class RumpBlk : BlockDeviceSwitch
+{
+    public const string DriverName = "rumpblk";
+
+    private sealed class Unit
+    {
+        public int Fd;
+        public long Begin;
+        public long Size;
+        public bool ReadOnly;
+        public string HostPath = "";
+        public int OpenCount;
+    }
+
+    public static readonly RumpBlk Instance = new();
+
+    private static readonly BioDone s_done = Done;
+
+    // _lock protects _units and each unit's OpenCount.
+    private readonly KMutex _lock = new();
+    private readonly Dictionary<int, Unit> _units = new();
+    private int _major = -1;
+
+    public int Major => _major;
+
+    /// <summary>Attaches the switch once (faction init).</summary>
+    public int Attach() => DevSw.AttachBlock(DriverName, this, out _major);
+
+    /// <summary>Adds a unit for an open host file; returns its device.</summary>
+    public int AddUnit(string hostPath, int fd, long begin, long size, bool readOnly, out DevT dev)
+    {
+        _lock.Enter();
+        var minor = 0;
+        while (_units.ContainsKey(minor))
+            minor++;
+        _units.Add(minor, new Unit { Fd = fd, Begin = begin, Size = size, ReadOnly = readOnly, HostPath = hostPath });
+        _lock.Exit();
+        dev = new DevT(_major, minor);
+        return 0;
+    }
+
+    /// <summary>Removes a unit; EBUSY while open. Returns the host fd to close.</summary>
+    public int RemoveUnit(DevT dev, out int fd)
+    {
+        fd = -1;
+        _lock.Enter();
+        try
+        {
+            if (!_units.TryGetValue(dev.Minor, out var u))
+                return ENXIO;
+            if (u.OpenCount > 0)
+                return EBUSY;
+            _units.Remove(dev.Minor);
+            fd = u.Fd;
+            return 0;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    private Unit? Find(DevT dev)
+    {
+        _lock.Enter();
+        _units.TryGetValue(dev.Minor, out var u);
+        _lock.Exit();
+        return dev.Major == _major ? u : null;
+    }
+
+    public override int Open(DevT dev, int flags)
+    {
+        _lock.Enter();
+        try
+        {
+            if (dev.Major != _major || !_units.TryGetValue(dev.Minor, out var u))
+                return ENXIO;
+            if ((flags & Vn.FWRITE) != 0 && u.ReadOnly)
+                return EROFS;
+            u.OpenCount++;
+            return 0;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    public override int Close(DevT dev, int flags)
+    {
+        _lock.Enter();
+        try
+        {
+            if (dev.Major != _major || !_units.TryGetValue(dev.Minor, out var u))
+                return ENXIO;
+            if (u.OpenCount > 0)
+                u.OpenCount--;
+            return 0;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    public override int GetSize(DevT dev, out long bytes, out int sectorSize)
+    {
+        sectorSize = Buf.DEV_BSIZE;
+        var u = Find(dev);
+        bytes = u?.Size ?? 0;
+        return u is null ? ENXIO : 0;
+    }
+
+    public override bool IsReadOnly(DevT dev) => Find(dev)?.ReadOnly ?? true;
+
+    public override int Sync(DevT dev)
+    {
+        var u = Find(dev);
+        if (u is null)
+            return ENXIO;
+        return u.ReadOnly ? 0 : Hyp.SyncFd(u.Fd, Hyp.FSYNC_WRITE);
+    }
+
+    public override void Strategy(Buf bp)
+    {
+        var u = Find(bp.Dev);
+        if (u is null)
+        {
+            bp.Resid = bp.Count;
+            bp.Biodone(ENXIO);
+            return;
+        }
+        var write = (bp.Flags & Buf.B_WRITE) != 0;
+        if (write && u.ReadOnly)
+        {
+            bp.Resid = bp.Count;
+            bp.Biodone(EROFS);
+            return;
+        }
+        long offset;
+        try
+        {
+            offset = checked(bp.Blkno * Buf.DEV_BSIZE);
+        }
+        catch (OverflowException)
+        {
+            bp.Resid = bp.Count;
+            bp.Biodone(EINVAL);
+            return;
+        }
+        if (bp.Blkno < 0 || offset > u.Size)
+        {
+            bp.Resid = bp.Count;
+            bp.Biodone(EINVAL);
+            return;
+        }
+        var count = (int)Math.Min(bp.Count, u.Size - offset);
+        if (count == 0)
+        {
+            // At the end of the device: nothing moves (NetBSD: b_resid = b_bcount, no error).
+            bp.Resid = bp.Count;
+            bp.Biodone(0);
+            return;
+        }
+        var op = (write ? Hyp.BIO_WRITE : Hyp.BIO_READ) | ((bp.Flags & Buf.B_SYNC) != 0 ? Hyp.BIO_SYNC : 0);
+        bp.Resid = bp.Count;
+        Hyp.BioSubmit(u.Fd, op, bp.Data.AsMemory(bp.DataOffset, count), u.Begin + offset, s_done, bp);
+    }
+
+    private static void Done(object? arg, int error, int transferred)
+    {
+        var bp = (Buf)arg!;
+        bp.Resid = bp.Count - transferred;
+        if (error == 0 && bp.Resid != 0 && (bp.Flags & Buf.B_WRITE) != 0)
+            error = EIO;
+        bp.Biodone(error);
+    }
+}
+
+/// <summary>Host files as character devices (etfs RUMP_ETFS_CHR): positional reads and writes.</summary>
+internal sealed class EtfsChr : CharDeviceSwitch
+{
+    public const string DriverName = "etfschr";
+
+    public static readonly EtfsChr Instance = new();
+
+    private readonly KMutex _lock = new();
+    private readonly Dictionary<int, EtfsHostFile> _units = new();
+    private int _major = -1;
+
+    public int Attach() => DevSw.AttachChar(DriverName, this, out _major);
+
+    public DevT AddUnit(EtfsHostFile file)
+    {
+        _lock.Enter();
+        var minor = 0;
+        while (_units.ContainsKey(minor))
+            minor++;
+        _units.Add(minor, file);
+        _lock.Exit();
+        return new DevT(_major, minor);
+    }
+
+    public EtfsHostFile? RemoveUnit(DevT dev)
+    {
+        _lock.Enter();
+        _units.Remove(dev.Minor, out var f);
+        _lock.Exit();
+        return f;
+    }
+
+    private EtfsHostFile? Find(DevT dev)
+    {
+        _lock.Enter();
+        _units.TryGetValue(dev.Minor, out var f);
+        _lock.Exit();
+        return dev.Major == _major ? f : null;
+    }
+
+    public override int Open(DevT dev, int flags) => Find(dev) is null ? ENXIO : 0;
+
+    public override int Close(DevT dev, int flags) => 0;
+
+    public override int Read(DevT dev, Span<byte> buffer, long offset, out int nread)
+    {
+        nread = 0;
+        var f = Find(dev);
+        if (f is null)
+            return ENXIO;
+        var uio = Uio.ForRead(buffer, offset);
+        var error = f.Read(ref uio);
+        nread = uio.Done;
+        return error;
+    }
+
+    public override int Write(DevT dev, ReadOnlySpan<byte> buffer, long offset, out int nwritten)
+    {
+        nwritten = 0;
+        var f = Find(dev);
+        if (f is null)
+            return ENXIO;
+        var uio = Uio.ForWrite(buffer, offset);
+        var error = f.Write(ref uio);
+        nwritten = uio.Done;
+        return error;
+    }
+}
