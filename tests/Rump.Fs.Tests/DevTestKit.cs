@@ -208,13 +208,14 @@ internal sealed class BootedKernel : IDisposable
 {
     private readonly ConcurrentQueue<string> _console = new();
 
-    public BootedKernel(IReadOnlyDictionary<string, string> parameters, long memoryLimit, bool verbose)
+    public BootedKernel(IReadOnlyDictionary<string, string> parameters, long memoryLimit, bool verbose, int virtualCpus = 1)
     {
         Kernel = TestKernel.Boot(new BootOptions
         {
             Parameters = parameters,
             MemoryLimit = memoryLimit,
             Verbose = verbose,
+            VirtualCpus = virtualCpus,
             Console = _console.Enqueue,
         });
     }

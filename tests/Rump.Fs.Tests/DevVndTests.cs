@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Rump;
 
 namespace Rump.Fs.Tests;
@@ -110,6 +111,43 @@ public sealed class DevVndTests
         using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = Path.Combine(dir.Path, "absent.img") });
         Assert.Equal((int)Errno.ENOENT, k.Sys.Stat("/dev/vnd0", out _));
         Assert.Contains("vnd0: cannot configure", k.Console);
+    }
+
+    [Fact]
+    public void Vnd_ConcurrentReadersAndAWriter_EverybodySeesConsistentBytes()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = Path.Combine(dir.Path, "disk.img");
+        var content = Pattern(4 << 20, 8);
+        File.WriteAllBytes(image, content);
+        var written = Pattern(64 << 10, 9);
+
+        using var k = new BootedKernel(new Dictionary<string, string> { ["vnd0"] = image }, 0, false, virtualCpus: 2);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var readers = Enumerable.Range(0, 4).Select(t => System.Threading.Tasks.Task.Run(() =>
+        {
+            var fd = k.Open("/dev/vnd0", OpenFlags.O_RDONLY);
+            var random = new System.Random(100 + t);
+            for (var i = 0; i < 200; i++)
+            {
+                // Readers stay below 2 MiB; the writer works above it.
+                var offset = random.Next(0, (2 << 20) / 512 - 16) * 512L;
+                var length = random.Next(1, 16) * 512;
+                var error = k.PRead(fd, offset, length, out var data);
+                if (error != 0 || !data.AsSpan().SequenceEqual(content.AsSpan((int)offset, length)))
+                    failures.Enqueue("reader " + t + " at " + offset + ": error " + error);
+            }
+            k.Sys.Close(fd);
+        })).ToArray();
+        var wfd = k.Open("/dev/vnd0", OpenFlags.O_RDWR);
+        for (var i = 0; i < 16; i++)
+            Assert.Equal(0, k.Sys.PWrite(wfd, written.AsSpan(i * 4096, 4096), (3 << 20) + i * 4096L, out _));
+        Assert.Equal(0, k.Sys.Fsync(wfd));
+        System.Threading.Tasks.Task.WaitAll(readers);
+        Assert.Equal(0, k.PRead(wfd, 3 << 20, written.Length, out var back));
+        Assert.Equal(written, back);
+        Assert.Equal(0, k.Sys.Close(wfd));
+        Assert.Empty(failures);
     }
 
     [Fact]

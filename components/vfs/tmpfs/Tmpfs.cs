@@ -89,19 +89,7 @@ internal sealed class TmpfsVfsOps : MemVfsOps
                         return EINVAL;
                     break;
                 case "mode":
-                    try
-                    {
-                        mode = Convert.ToInt32(value, 8);
-                    }
-                    catch (FormatException)
-                    {
-                        return EINVAL;
-                    }
-                    catch (OverflowException)
-                    {
-                        return EINVAL;
-                    }
-                    if (mode < 0 || mode > 0xFFF)
+                    if (!ParseOctal(value, out mode) || mode > 0xFFF)
                         return EINVAL;
                     break;
                 case "uid":
@@ -117,6 +105,20 @@ internal sealed class TmpfsVfsOps : MemVfsOps
             }
         }
         return 0;
+    }
+
+    private static bool ParseOctal(string value, out int result)
+    {
+        result = 0;
+        if (value.Length == 0 || value.Length > 6)
+            return false;
+        foreach (var c in value)
+        {
+            if (c < '0' || c > '7')
+                return false;
+            result = result * 8 + (c - '0');
+        }
+        return true;
     }
 
     private static bool ParseSize(string value, out long size)

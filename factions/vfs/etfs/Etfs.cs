@@ -46,6 +46,7 @@ internal static class Etfs
         var error = Hyp.GetFileInfo(hostPath, out var hostSize, out var ftype);
         if (error != 0)
             return error;
+        var wholeFile = size <= 0;
         var isDirType = type is Rump.EtfsType.Directory or Rump.EtfsType.DirectorySubtree;
         if (isDirType && ftype != Hyp.FT_DIR)
             return ENOTDIR;
@@ -84,7 +85,7 @@ internal static class Etfs
                     break;
                 }
                 case Rump.EtfsType.Regular:
-                    error = MakeNode(l, key, VType.VREG, default, new EtfsHostFile(hostPath, begin, size <= 0 ? -1 : size), out _, out reg.HasVnodeNode);
+                    error = MakeNode(l, key, VType.VREG, default, new EtfsHostFile(hostPath, begin, wholeFile ? -1 : size), out _, out reg.HasVnodeNode);
                     break;
                 case Rump.EtfsType.Directory:
                 case Rump.EtfsType.DirectorySubtree:
