@@ -9,6 +9,6 @@ switch (verb)
         return BootBench.Run(args.AsSpan(1).ToArray());
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Rump.Bench -- <verb>");
-        Console.Error.WriteLine("  boot    first boot (incl. JIT), boot in a new load context, warm boot, shutdown");
+        Console.Error.WriteLine("  boot [warm-runs] [kernel.dll]   first boot (incl. JIT), boot in a new load context, warm boot, shutdown, getpid");
         return verb == "help" ? 0 : 2;
 }
