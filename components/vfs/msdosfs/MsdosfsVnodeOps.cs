@@ -207,16 +207,14 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                     if (!empty)
                         return Errno.ENOTEMPTY;
                 }
-                if ((e = v.RemoveEntry(target.DirStart, target.LfnOffset, target.DirOffset)) != 0)
-                    return e;
-                target.Unlinked = true;
-                if (!target.Entry.IsDirectory)
-                    targetDead = m.NextDeadKey();
             }
             if ((e = v.UpdateEntry(node)) != 0)
                 return e;
-            if ((e = v.Rename(node, toDir, tcnp.Name)) != 0)
+            var replaced = tvp is null ? null : NodeOf(tvp);
+            if ((e = v.Rename(node, toDir, tcnp.Name, replaced)) != 0)
                 return e;
+            if (replaced is not null && !replaced.Entry.IsDirectory)
+                targetDead = m.NextDeadKey();
             if ((e = v.Sync()) != 0)
                 return e;
             newKey = m.KeyOf(node);
