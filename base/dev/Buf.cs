@@ -97,18 +97,20 @@ internal sealed class Buf
     }
 
     /// <summary>
-    /// Completes the request (biodone): records <paramref name="error"/> (the first error wins), calls
-    /// <see cref="IoDone"/>, then marks the buf done and wakes <see cref="Biowait"/>.
+    /// Completes the request (biodone): records <paramref name="error"/> (the first error wins), marks
+    /// the buf done, wakes <see cref="Biowait"/>, then calls <see cref="IoDone"/>. Biodone touches the
+    /// buf no more once IoDone runs, so the callback may reuse or free it.
     /// </summary>
     public void Biodone(int error)
     {
         if (error != 0 && Error == 0)
             Error = error;
-        IoDone?.Invoke(this);
+        var iodone = IoDone;
         s_doneLock.Enter();
         Done = true;
         _doneCv?.Broadcast();
         s_doneLock.Exit();
+        iodone?.Invoke(this);
     }
 
     /// <summary>Waits until the request is done (biowait) and returns its error (0 or errno).</summary>

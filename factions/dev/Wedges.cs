@@ -15,6 +15,8 @@ internal sealed class Wedge : DiskDevice
     /// <summary>Start of the partition on the parent, in DEV_BSIZE blocks.</summary>
     private readonly long _offsetBlocks;
     private readonly Action<Buf> _childDone;
+    /// <summary>Nested bufs to reuse (getiobuf/putiobuf); protected by the DiskDevice lock.</summary>
+    private readonly Stack<Buf> _freeChildren = new();
 
     public Wedge(Disk disk, string parentName, BlockDeviceSwitch parent, DevT parentDev, long offsetBlocks, bool readOnly, Partition partition)
         : base(disk, BufQueue.Fcfs, maxInFlight: 64, readOnly)
@@ -41,11 +43,13 @@ internal sealed class Wedge : DiskDevice
     protected override int DiskStart(Buf bp)
     {
         // dkstart: a nested buf for the parent, covering the part of the request inside the partition.
-        var child = new Buf(_parentDev, bp.Flags, bp.Data, bp.DataOffset, bp.Count - bp.Resid, _offsetBlocks + bp.Blkno)
-        {
-            Private = bp,
-            IoDone = _childDone,
-        };
+        Lock.Enter();
+        _freeChildren.TryPop(out var child);
+        Lock.Exit();
+        child ??= new Buf();
+        child.Reset(_parentDev, bp.Flags, bp.Data, bp.DataOffset, bp.Count - bp.Resid, _offsetBlocks + bp.Blkno);
+        child.Private = bp;
+        child.IoDone = _childDone;
         _parent.Strategy(child);
         return 0;
     }
@@ -53,9 +57,16 @@ internal sealed class Wedge : DiskDevice
     private void ChildDone(Buf child)
     {
         var bp = (Buf)child.Private!;
-        if (child.Error == 0)
+        var error = child.Error;
+        if (error == 0)
             bp.Resid += child.Resid;
-        DiskDone(bp, child.Error);
+        // Biodone is finished with the child once it calls us, and nobody else holds it: reuse it.
+        child.Private = null;
+        Lock.Enter();
+        if (_freeChildren.Count < MaxInFlight)
+            _freeChildren.Push(child);
+        Lock.Exit();
+        DiskDone(bp, error);
     }
 }
 
@@ -147,6 +158,14 @@ internal static class Wedges
         foreach (var p in found)
         {
             var name = parentName + "p" + p.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var overlap = added.Find(w => p.StartSector < w.Partition.StartSector + w.Partition.Sectors
+                                          && w.Partition.StartSector < p.StartSector + p.Sectors);
+            if (overlap is not null)
+            {
+                // dkwedge_add refuses overlapping wedges: the first one in table order wins.
+                KernelLog.Printf("dk: " + parentName + ": partition " + p.Number + " overlaps " + overlap.Disk.Name + "; skipped");
+                continue;
+            }
             long offsetBlocks;
             try
             {

@@ -7,13 +7,13 @@ namespace Rump.Vfs;
 /// <summary>
 /// specfs (spec_vnops.c): open, close, read and write of VBLK/VCHR vnodes go to the device switch.
 /// Attributes stay with the file system that holds the device node. Block devices are read and written
-/// directly with their strategy routine (whole DEV_BSIZE sectors, read-modify-write at the edges), after
-/// flushing the buffer cache's delayed writes for the device.
+/// through the buffer cache in 4 KiB blocks (spec_read/spec_write): reads with bread, writes as delayed
+/// writes, which fsync, sync, the syncer and the last close of a writer push to the device.
 /// </summary>
 internal static class Specfs
 {
-    /// <summary>Largest single transfer to a block device.</summary>
-    private const int MaxTransfer = 64 * 1024;
+    /// <summary>Buffer size for block device I/O through the buffer cache (BLKDEV_IOSIZE).</summary>
+    private const int BlockSize = 4096;
 
     public static int Open(Vnode vp, int fmode)
     {
@@ -49,9 +49,11 @@ internal static class Specfs
         var bsw = DevSw.Block(vp.Rdev.Major);
         if (bsw is null)
             return ENXIO;
+        var error = 0;
         if ((fmode & Vn.FWRITE) != 0)
-            bsw.Sync(vp.Rdev);
-        return bsw.Close(vp.Rdev, fmode);
+            error = Bio.Flush(vp.Rdev, wait: true);
+        var closeError = bsw.Close(vp.Rdev, fmode);
+        return error != 0 ? error : closeError;
     }
 
     /// <summary>Size of a block device in bytes (stat's st_size of a disk node is 0, as in NetBSD; lseek SEEK_END uses this).</summary>
@@ -110,66 +112,40 @@ internal static class Specfs
         var error = bsw.GetSize(vp.Rdev, out var devSize, out var sectorSize);
         if (error != 0)
             return error;
-        if (sectorSize < Buf.DEV_BSIZE || sectorSize % Buf.DEV_BSIZE != 0)
+        if (sectorSize < Buf.DEV_BSIZE || BlockSize % sectorSize != 0)
             sectorSize = Buf.DEV_BSIZE;
+        devSize -= devSize % sectorSize;
         var total = write ? writeBuf.Length : readBuf.Length;
         if (offset >= devSize)
             return write && total > 0 ? ENOSPC : 0;
         total = (int)Math.Min(total, devSize - offset);
-        if (total == 0)
-            return 0;
-        // Cached delayed writes must reach the device before we look at it directly.
-        error = Bio.Flush(vp.Rdev, wait: false);
-        if (error != 0)
-            return error;
-
-        var chunk = Math.Min(MaxTransfer, ((total + 2 * sectorSize - 1) / sectorSize) * sectorSize);
-        error = Kmem.Alloc(chunk, out var bounce);
-        if (error != 0)
-            return error;
-        try
+        while (done < total)
         {
-            var bp = new Buf();
-            while (done < total)
+            var pos = offset + done;
+            var blockStart = pos / BlockSize * BlockSize;
+            var size = (int)Math.Min(BlockSize, devSize - blockStart);
+            var inBlock = (int)(pos - blockStart);
+            var n = Math.Min(total - done, size - inBlock);
+            var blkno = blockStart / Buf.DEV_BSIZE;
+            Buf bp;
+            if (write && inBlock == 0 && n == size)
+                error = Bio.Getblk(vp, blkno, size, out bp);   // overwritten whole: no read
+            else
+                error = Bio.Bread(vp, blkno, size, out bp);
+            if (error != 0)
+                return done > 0 ? 0 : error;
+            if (write)
             {
-                var pos = offset + done;
-                var start = pos / sectorSize * sectorSize;
-                var inSector = (int)(pos - start);
-                var want = Math.Min(total - done, chunk - inSector);
-                var span = (int)Math.Min(((inSector + want + sectorSize - 1) / sectorSize) * (long)sectorSize, devSize - start);
-                var blkno = start / Buf.DEV_BSIZE;
-                if (!write || inSector != 0 || (want % sectorSize) != 0)
-                {
-                    bp.Reset(vp.Rdev, Buf.B_READ, bounce, 0, span, blkno);
-                    bsw.Strategy(bp);
-                    error = bp.Biowait();
-                    if (error == 0 && bp.Resid != 0)
-                        error = EIO;
-                    if (error != 0)
-                        return done > 0 ? 0 : error;
-                }
-                if (write)
-                {
-                    writeBuf.Slice(done, want).CopyTo(bounce.AsSpan(inSector));
-                    bp.Reset(vp.Rdev, Buf.B_WRITE, bounce, 0, span, blkno);
-                    bsw.Strategy(bp);
-                    error = bp.Biowait();
-                    if (error == 0 && bp.Resid != 0)
-                        error = EIO;
-                    if (error != 0)
-                        return done > 0 ? 0 : error;
-                }
-                else
-                {
-                    bounce.AsSpan(inSector, want).CopyTo(readBuf.Slice(done));
-                }
-                done += want;
+                writeBuf.Slice(done, n).CopyTo(bp.Data.AsSpan(bp.DataOffset + inBlock, n));
+                Bio.Bdwrite(bp);
             }
-            return 0;
+            else
+            {
+                bp.Data.AsSpan(bp.DataOffset + inBlock, n).CopyTo(readBuf.Slice(done));
+                Bio.Brelse(bp);
+            }
+            done += n;
         }
-        finally
-        {
-            Kmem.Free(bounce);
-        }
+        return 0;
     }
 }

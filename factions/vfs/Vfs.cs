@@ -392,6 +392,10 @@ internal static class Vfs
             VCache.Rele(vp);
             return error;
         }
+        // Writes made through device nodes (this one or the whole disk it is a partition of) reach the
+        // device before the file system reads it, and nothing stale stays cached for this device.
+        Bio.FlushAll(wait: true);
+        Bio.Invalidate(vp.Rdev);
         devvp = vp;
         bdev = sw;
         return 0;

@@ -178,15 +178,14 @@ internal static class KernelLinker
     private static string? DisallowedMember(TypeReference declaringType, string member, RuntimeAllowList allowList)
     {
         var host = HostElement(declaringType);
-        if (host is not null && !allowList.AllowsMember(TopNamespace(host), NestedName(host), member))
-            return host.FullName.Replace('/', '.') + "::" + member;
-        // An allow-list entry for the member itself (Type::member) allows it without its whole type;
-        // only the type arguments of the declaring type remain to check.
-        if (host is not null && declaringType is not GenericInstanceType)
-            return null;
-        if (host is not null && declaringType is GenericInstanceType instance)
-            return instance.GenericArguments.Select(a => DisallowedType(a, allowList)).FirstOrDefault(s => s is not null);
-        return DisallowedType(declaringType, allowList);
+        if (host is null)
+            return DisallowedType(declaringType, allowList);
+        if (!allowList.Decide(TopNamespace(host), NestedName(host), member, out var fix))
+            return host.FullName.Replace('/', '.') + "::" + member + (fix is null ? "" : " (allow-list: " + fix + ")");
+        // The member is allowed (perhaps by a member entry alone): only its type arguments remain to check.
+        return declaringType is GenericInstanceType generic
+            ? generic.GenericArguments.Select(a => DisallowedType(a, allowList)).FirstOrDefault(s => s is not null)
+            : null;
     }
 
     private static string? DisallowedGenericArguments(MethodReference method, RuntimeAllowList allowList)
@@ -269,8 +268,8 @@ internal static class KernelLinker
     /// <summary>Adds [assembly: AssemblyMetadata(key, value)] attributes, replacing earlier ones of the same key.</summary>
     public static void Stamp(ModuleDefinition module, IEnumerable<KeyValuePair<string, string>> metadata)
     {
-        var runtime = module.AssemblyReferences.FirstOrDefault(r => r.Name == "System.Runtime")
-            ?? throw new InvalidOperationException("the kernel assembly does not reference System.Runtime");
+        // The attribute lives where System.Object does (System.Runtime for reference-assembly builds).
+        var runtime = module.TypeSystem.CoreLibrary;
         var attributeType = new TypeReference("System.Reflection", "AssemblyMetadataAttribute", module, runtime);
         var constructor = new MethodReference(".ctor", module.TypeSystem.Void, attributeType) { HasThis = true };
         constructor.Parameters.Add(new ParameterDefinition(module.TypeSystem.String));

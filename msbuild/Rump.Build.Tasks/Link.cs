@@ -99,7 +99,7 @@ public sealed class Link : Microsoft.Build.Utilities.Task
         });
 
         WriteLinkMap(module, components, kept);
-        Log.LogMessage(MessageImportance.High, "Rump link: " + KernelName + " (" + Target + "): " + renamed + " namespaces isolated under RumpNs, " +
+        Log.LogMessage(MessageImportance.High, "Rump link: " + KernelName + " (" + Target + "): " + renamed + " types moved under RumpNs, " +
             kept.Count + " contract types kept, " + components.Count + " components/factions -> " + OutputAssembly);
         return true;
     }

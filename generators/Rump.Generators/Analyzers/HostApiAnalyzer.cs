@@ -60,6 +60,9 @@ public sealed class HostApiAnalyzer : DiagnosticAnalyzer
         // A using directive only brings names into scope; the uses are checked where they are.
         if (node.FirstAncestorOrSelf<UsingDirectiveSyntax>() is not null)
             return;
+        // 'var' names no API: the initializer does, and is checked where it names one.
+        if (node is IdentifierNameSyntax { IsVar: true })
+            return;
 
         var symbol = SymbolNames.Referenced(context.SemanticModel, node, context.CancellationToken);
         if (symbol is null || symbol is INamespaceSymbol or ILocalSymbol or IParameterSymbol or ITypeParameterSymbol

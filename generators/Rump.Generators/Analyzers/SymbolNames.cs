@@ -52,10 +52,17 @@ internal static class SymbolNames
     /// </summary>
     public static bool QualifiesMemberOf(SemanticModel model, Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax node, INamedTypeSymbol type, System.Threading.CancellationToken token)
     {
-        Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax? qualified = node.Parent switch
+        // The expression this name ends: "System.Console" for "Console" in "System.Console.WriteLine".
+        SyntaxNode self = node.Parent switch
         {
-            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.Expression == node => access.Name,
-            Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax name when name.Left == node => name.Right,
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.Name == node => access,
+            Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax name when name.Right == node => name,
+            _ => node,
+        };
+        Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax? qualified = self.Parent switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.Expression == self => access.Name,
+            Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax name when name.Left == self => name.Right,
             _ => null,
         };
         if (qualified is null)
