@@ -20,7 +20,8 @@ internal static class BootBench
     public static int Run(string[] args)
     {
         int warmRuns = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
-        var path = TestKernel.KernelPath();
+        // Optional second argument: another kernel assembly (e.g. one built with -p:RumpComponents=…).
+        var path = args.Length > 1 ? System.IO.Path.GetFullPath(args[1]) : TestKernel.KernelPath();
         Console.WriteLine("kernel: " + path);
 
         var sw = Stopwatch.StartNew();
@@ -87,8 +88,8 @@ internal static class BootBench
         loader.Unload();
 
         Console.WriteLine();
-        Console.WriteLine("| measurement                         | median    | min       | p90       | goal    |");
-        Console.WriteLine("|-------------------------------------|-----------|-----------|-----------|---------|");
+        Console.WriteLine("| measurement                             | median     | min        | p90        | goal    |");
+        Console.WriteLine("|-----------------------------------------|------------|------------|------------|---------|");
         Row("first boot (load + JIT + boot + getpid)", [first.TotalMilliseconds], "");
         Row("boot in a new load context (JIT again)", newContext, "");
         if (warmFailure is null)
@@ -128,11 +129,14 @@ internal static class BootBench
         var sorted = ms.OrderBy(x => x).ToArray();
         double median = sorted[sorted.Length / 2];
         double p90 = sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.9))];
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0,-35} | {1,9} | {2,9} | {3,9} | {4,-7} |",
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0,-39} | {1,10} | {2,10} | {3,10} | {4,-7} |",
             name, Format(median), Format(sorted[0]), Format(p90), goal));
     }
 
-    private static string Format(double ms) => ms < 1
-        ? (ms * 1000).ToString("0", CultureInfo.InvariantCulture) + " µs"
-        : ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms";
+    private static string Format(double ms) => ms switch
+    {
+        < 0.01 => (ms * 1_000_000).ToString("0", CultureInfo.InvariantCulture) + " ns",
+        < 1 => (ms * 1000).ToString("0", CultureInfo.InvariantCulture) + " µs",
+        _ => ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms",
+    };
 }

@@ -7,7 +7,7 @@ using Rump.Bench;
 // Each verb measures its ratios in ONE run (baseline and subject side by side) and prints them.
 var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.Ordinal)
 {
-    ["boot"] = ("first boot (incl. JIT), boot in a new load context, warm boot, shutdown", BootBench.Run),
+    ["boot"] = ("[warm-runs] [kernel.dll]: first boot (incl. JIT), boot in a new load context, warm boot, shutdown, getpid", BootBench.Run),
     ["fs-read"] = ("in-process: read(2) of a 256 MiB file vs RandomAccess.Read of the same bytes; random 4 KiB reads", FsBench.Read),
     ["fs-cp"] = ("whole process: rumpctl cp vs mcopy, 1 GiB out of and into an image", FsBench.Copy),
     ["fs-ls"] = ("whole process: rumpctl ls wall time on a small image", FsBench.Ls),
