@@ -172,7 +172,7 @@ public sealed class BuildErrorTests
             """);
         try
         {
-            var build = _repo.BuildKernel("-p:RumpComponents=borrower,lender,leaky");
+            var build = _repo.BuildKernel("-p:RumpComponents=borrower%3Blender%3Bleaky");
 
             Assert.False(build.Succeeded);
             var undeclared = build.Errors("RUMP0101");
