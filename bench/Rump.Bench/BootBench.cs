@@ -20,24 +20,32 @@ internal static class BootBench
     public static int Run(string[] args)
     {
         int warmRuns = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
-        var path = TestKernel.KernelPath();
+        // Optional second argument: another kernel assembly (e.g. one built with -p:RumpComponents=…).
+        var path = args.Length > 1 ? System.IO.Path.GetFullPath(args[1]) : TestKernel.KernelPath();
         Console.WriteLine("kernel: " + path);
 
+        // Wall time suffers when the machine is loaded; process CPU time (all threads) says what the
+        // boot itself cost.
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var loader = RumpKernelLoader.Load(path);
         var kernel = loader.Factory.Boot(new BootOptions { VirtualCpus = 2 });
         Check(kernel.Sys.GetPid(out _));
         var first = sw.Elapsed;
+        var firstCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         Console.WriteLine(kernel.Banner);
         kernel.Shutdown();
 
         var newContext = new List<double>();
+        var newContextCpu = new List<double>();
         for (int i = 0; i < 5; i++)
         {
+            var c0 = Process.GetCurrentProcess().TotalProcessorTime;
             sw.Restart();
             var other = RumpKernelLoader.Boot(path, new BootOptions { VirtualCpus = 2 });
             Check(other.Sys.GetPid(out _));
             newContext.Add(sw.Elapsed.TotalMilliseconds);
+            newContextCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalMilliseconds);
             other.Shutdown();
         }
 
@@ -87,10 +95,12 @@ internal static class BootBench
         loader.Unload();
 
         Console.WriteLine();
-        Console.WriteLine("| measurement                         | median    | min       | p90       | goal    |");
-        Console.WriteLine("|-------------------------------------|-----------|-----------|-----------|---------|");
+        Console.WriteLine("| measurement                             | median     | min        | p90        | goal    |");
+        Console.WriteLine("|-----------------------------------------|------------|------------|------------|---------|");
         Row("first boot (load + JIT + boot + getpid)", [first.TotalMilliseconds], "");
+        Row("  the same, process CPU time", [firstCpu.TotalMilliseconds], "");
         Row("boot in a new load context (JIT again)", newContext, "");
+        Row("  the same, process CPU time", newContextCpu, "");
         if (warmFailure is null)
         {
             Row("warm boot (same context) + getpid", boot, "< 1 ms");
@@ -128,11 +138,14 @@ internal static class BootBench
         var sorted = ms.OrderBy(x => x).ToArray();
         double median = sorted[sorted.Length / 2];
         double p90 = sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.9))];
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0,-35} | {1,9} | {2,9} | {3,9} | {4,-7} |",
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0,-39} | {1,10} | {2,10} | {3,10} | {4,-7} |",
             name, Format(median), Format(sorted[0]), Format(p90), goal));
     }
 
-    private static string Format(double ms) => ms < 1
-        ? (ms * 1000).ToString("0", CultureInfo.InvariantCulture) + " µs"
-        : ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms";
+    private static string Format(double ms) => ms switch
+    {
+        < 0.01 => (ms * 1_000_000).ToString("0", CultureInfo.InvariantCulture) + " ns",
+        < 1 => (ms * 1000).ToString("0", CultureInfo.InvariantCulture) + " µs",
+        _ => ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms",
+    };
 }

@@ -158,6 +158,14 @@ internal static class Wedges
         foreach (var p in found)
         {
             var name = parentName + "p" + p.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var overlap = added.Find(w => p.StartSector < w.Partition.StartSector + w.Partition.Sectors
+                                          && w.Partition.StartSector < p.StartSector + p.Sectors);
+            if (overlap is not null)
+            {
+                // dkwedge_add refuses overlapping wedges: the first one in table order wins.
+                KernelLog.Printf("dk: " + parentName + ": partition " + p.Number + " overlaps " + overlap.Disk.Name + "; skipped");
+                continue;
+            }
             long offsetBlocks;
             try
             {

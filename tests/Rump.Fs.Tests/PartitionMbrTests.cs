@@ -165,6 +165,25 @@ public sealed class PartitionMbrTests
     }
 
     [Fact]
+    public void Mbr_OverlappingPrimaries_SecondIsSkippedWithLogLine()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = DevTestKit.CreateImage(dir.Path, "mbr.img", DiskBytes);
+        DevTestKit.Run("sfdisk", "-q " + DevTestKit.Quote(image), "label: dos\nstart=2048, size=8192, type=83\nstart=10240, size=8192, type=83\n");
+        // Partition 2 now starts inside partition 1.
+        using (var f = new FileStream(image, System.IO.FileMode.Open, FileAccess.ReadWrite))
+        {
+            f.Position = 446 + 16 + 8;
+            f.Write(System.BitConverter.GetBytes(4096u));
+        }
+
+        using var k = DevTestKit.Boot(new Dictionary<string, string> { ["vnd0"] = image });
+        Assert.Equal(0, k.Sys.Stat("/dev/vnd0p1", out _));
+        Assert.Equal((int)Errno.ENOENT, k.Sys.Stat("/dev/vnd0p2", out _));
+        Assert.Contains("partition 2 overlaps vnd0p1", k.Console);
+    }
+
+    [Fact]
     public void Mbr_UnpartitionedFatImage_GetsNoWedges()
     {
         using var dir = DevTestKit.Scratch();

@@ -323,19 +323,26 @@ public class SchedulingTests
         var exit = KernelProbe.Bind<Action>(m, "Exit");
         var wait = cv.GetType().GetMethod("Wait")!;
         var broadcast = KernelProbe.Bind<Action>(cv, "Broadcast");
+        var sleep = probe.Method("Kern.Clock", "Sleep", 1);
         var queue = new Queue<int>();
         const int perProducer = 500;
         long consumed = 0, sum = 0;
         var threads = StartKernelThreads(probe, 4, arg =>
         {
-            if ((int)arg! < 2)
+            if ((int)arg! >= 2)
             {
                 for (int i = 1; i <= perProducer; i++)
                 {
+                    // Now and then block (giving the CPU away) so consumers drain the queue and wait.
+                    if (i % 25 == 0)
+                        sleep.Invoke(null, [200_000L]);
                     enter();
                     queue.Enqueue(i);
                     broadcast();
                     exit();
+                    // Keep the CPU a moment: a woken consumer takes the mutex back meanwhile, so the
+                    // next enter finds it held by a thread that needs this CPU (the cv_wait deadlock).
+                    Thread.SpinWait(5000);
                 }
             }
             else
@@ -357,7 +364,7 @@ public class SchedulingTests
                 }
             }
         });
-        JoinAll(probe, threads, TimeSpan.FromSeconds(60));
+        JoinAll(probe, threads, TimeSpan.FromSeconds(20));
         Assert.Equal(2 * perProducer, consumed);
         Assert.Equal(2L * perProducer * (perProducer + 1) / 2, sum);
     }
@@ -410,7 +417,12 @@ public class SchedulingTests
                 t.GetType().GetMethod("Join")!.Invoke(t, null);
         });
         joiner.Start();
-        Assert.True(joiner.Join(timeout ?? TimeSpan.FromSeconds(60)), "kernel threads did not finish (deadlock?)");
+        if (!joiner.Join(timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            // Deadlocked: panic the instance so its threads unwind and the test ends instead of hanging.
+            probe.Call("Kern.Kernel", "PanicNoThrow", "test: kernel threads deadlocked");
+            Assert.Fail("kernel threads did not finish: deadlock");
+        }
         if (s_failures is { IsEmpty: false } f)
             throw new AggregateException(f);
     }

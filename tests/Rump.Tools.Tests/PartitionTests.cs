@@ -10,13 +10,13 @@ public sealed class PartitionTests
     [InlineData(true)]
     public void Ls_BarePartitionedDisk_ListsItsPartitions(bool gpt)
     {
-        using var disk = FatImage.CreatePartitioned(gpt, 8, 12);
+        using var disk = FatImage.CreatePartitioned(gpt, 16, 20);
         var run = Tool.Run(disk.Folder, "ls", disk.Name);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(disk.Name + ": 2 partitions", run.Lines[0]);
-        Assert.StartsWith("p1    /dev/img0p1     8.0 MiB", run.Lines[2]);
+        Assert.StartsWith("p1    /dev/img0p1     16.0 MiB", run.Lines[2]);
         Assert.Contains("msdos", run.Lines[2]);
-        Assert.StartsWith("p2    /dev/img0p2     12.0 MiB", run.Lines[3]);
+        Assert.StartsWith("p2    /dev/img0p2     20.0 MiB", run.Lines[3]);
     }
 
     [FatKernelTheory]
@@ -24,7 +24,7 @@ public sealed class PartitionTests
     [InlineData("p2")]
     public void Ls_Partition_ListsWhatMtoolsSeesAtItsOffset(string partition)
     {
-        using var disk = FatImage.CreatePartitioned(false, 8, 12);
+        using var disk = FatImage.CreatePartitioned(false, 16, 20);
         var second = disk.Partition(2);
         second.Mkdir("/in-p2");
         second.Put("/in-p2/file on p2.txt", "p2\n");
@@ -38,7 +38,7 @@ public sealed class PartitionTests
     [FatKernelFact]
     public void Cp_IntoPartition_MtoolsReadsItBack()
     {
-        using var disk = FatImage.CreatePartitioned(true, 8, 8);
+        using var disk = FatImage.CreatePartitioned(true, 16, 16);
         System.IO.File.WriteAllText(System.IO.Path.Combine(disk.Folder, "x.txt"), "into p1\n");
         var run = Tool.Run(disk.Folder, "cp", "x.txt", disk.Name + ":1:/x.txt");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -49,7 +49,7 @@ public sealed class PartitionTests
     [FatKernelFact]
     public void Ls_MissingPartition_ExitsOneNamingThePartitions()
     {
-        using var disk = FatImage.CreatePartitioned(false, 8);
+        using var disk = FatImage.CreatePartitioned(false, 16);
         var run = Tool.Run(disk.Folder, "ls", disk.Name + ":3:/");
         Assert.Equal(ExitCodes.Failure, run.ExitCode);
         Assert.Contains("no partition 3", run.Stderr);
@@ -59,7 +59,7 @@ public sealed class PartitionTests
     [FatKernelFact]
     public void Ls_WholeDiskPathOnPartitionedDisk_AsksForAPartition()
     {
-        using var disk = FatImage.CreatePartitioned(false, 8, 8);
+        using var disk = FatImage.CreatePartitioned(false, 16, 16);
         var run = Tool.Run(disk.Folder, "ls", disk.Name + ":/");
         Assert.Equal(ExitCodes.Failure, run.ExitCode);
         Assert.Contains("the disk has partitions: name one, e.g. " + disk.Name + ":1:/", run.Stderr);

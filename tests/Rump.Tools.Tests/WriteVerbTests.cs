@@ -26,7 +26,7 @@ public sealed class WriteVerbTests
     [InlineData(32)]
     public void CpHostToImage_File_FsckCleanAndMtoolsReadsTheSameBytes(int fatBits)
     {
-        using var image = FatImage.Create(fatBits, fatBits == 32 ? 40 * 1024 : 8 * 1024);
+        using var image = FatImage.Create(fatBits, fatBits == 32 ? 40 * 1024 : fatBits == 16 ? 16 * 1024 : 8 * 1024);
         var content = Pattern(3 * 1024 * 1024 + 123, fatBits);
         File.WriteAllBytes(Path.Combine(image.Folder, "payload.bin"), content);
         var run = Tool.Run(image.Folder, "cp", "payload.bin", image.Name + ":/payload.bin");
@@ -38,7 +38,7 @@ public sealed class WriteVerbTests
     [FatKernelFact]
     public void CpHostToImage_IntoExistingDirectory_KeepsTheName()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         image.Mkdir("/backup");
         File.WriteAllText(Path.Combine(image.Folder, "A long name.txt"), "hello\n");
         var run = Tool.Run(image.Folder, "cp", "A long name.txt", image.Name + ":/backup/");
@@ -81,7 +81,7 @@ public sealed class WriteVerbTests
     [FatKernelFact]
     public void CpImageToHost_FileIntoCurrentDirectory_SameBytes()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         image.Mkdir("/backup");
         var content = Pattern(2_000_000, 9);
         image.Put("/backup/a.jpg", content);
@@ -106,7 +106,7 @@ public sealed class WriteVerbTests
     [FatKernelFact]
     public void CpWithinImage_CopiesThroughTheKernel()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         image.Put("/src.bin", Pattern(100_000, 4));
         var run = Tool.Run(image.Folder, "cp", image.Name + ":/src.bin", image.Name + ":/copy.bin");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -159,7 +159,7 @@ public sealed class WriteVerbTests
     [FatKernelFact]
     public void Rm_FileAndRecursiveDirectory_GoneAndClean()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         image.Mkdir("/keep", "/tree", "/tree/sub");
         image.Put("/keep/k.txt", "k");
         image.Put("/tree/a.txt", "a");
@@ -232,7 +232,7 @@ public sealed class WriteVerbTests
     [FatKernelFact]
     public void Process_CpIntoImage_AsAUserRunsIt()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         File.WriteAllBytes(Path.Combine(image.Folder, "f.bin"), Pattern(300_000, 8));
         var run = Tool.RunProcess(image.Folder, "cp", "f.bin", image.Name + ":/f.bin");
         Assert.True(run.ExitCode == 0, run.ToString());

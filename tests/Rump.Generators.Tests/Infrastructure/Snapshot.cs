@@ -24,6 +24,10 @@ internal static class Snapshot
     private static readonly Regex AssemblyVersion = new(@"Version=\d+(\.\d+){1,3}", RegexOptions.Compiled);
 
     public static void Verify(GeneratorDriverRunResult result, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "")
+        => Verify(result, testFile, testMethod, Environment.GetEnvironmentVariable(AcceptVariable) == "1");
+
+    /// <summary>As above with accepting chosen by the caller (the helper's own tests).</summary>
+    public static void Verify(GeneratorDriverRunResult result, string testFile, string testMethod, bool accept)
     {
         foreach (var generator in result.Results)
         {
@@ -44,7 +48,6 @@ internal static class Snapshot
             expected.Add((prefix, Describe(diagnostics)));
 
         var failures = new List<string>();
-        bool accept = Environment.GetEnvironmentVariable(AcceptVariable) == "1";
         var produced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, text) in expected)
         {

@@ -19,6 +19,16 @@ internal sealed class TestKernel
 {
     public const string SourceRoot = "/src/";
 
+    /// <summary>The runtime assemblies the test sources name (a few, not all ~170: binding stays fast).</summary>
+    // Declared before References: static fields initialize in order.
+    private static readonly string[] RuntimeAssemblies =
+    [
+        "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Console", "System.Linq",
+        "System.Memory", "System.Threading", "System.Threading.Thread", "System.Diagnostics.Process",
+        "System.Net.Sockets", "System.Net.Primitives", "System.Runtime.InteropServices", "System.Text.Encoding.Extensions",
+        "System.ComponentModel.Primitives", "System.Collections.Immutable", "netstandard",
+    ];
+
     private static readonly ImmutableArray<MetadataReference> References = LoadReferences();
     private static readonly MetadataReference ContractReference = MetadataReference.CreateFromFile(typeof(Rump.ISyscalls).Assembly.Location);
 
@@ -145,10 +155,11 @@ internal sealed class TestKernel
 
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
-        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal)
-                || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .ToList();
-        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+        var wanted = new HashSet<string>(RuntimeAssemblies, StringComparer.Ordinal);
+        return ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => wanted.Contains(Path.GetFileNameWithoutExtension(p)))
+            .Distinct()
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToImmutableArray();
     }
 }

@@ -170,7 +170,12 @@ public sealed class FatImage : IDisposable
     public List<string> ListRecursive()
     {
         var lines = new List<string>();
-        foreach (var line in RealTools.Run("mdir", "-/", "-b", "-i", MtoolsImage, "::/").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var (code, stdout, stderr) = RealTools.Exec(null, "mdir", "-/", "-b", "-i", MtoolsImage, "::/");
+        if (code != 0 && stderr.Contains("not found", StringComparison.Ordinal) && stdout.Length == 0)
+            return lines;   // mdir -b of an empty root says "::/ not found"
+        if (code != 0)
+            throw new InvalidOperationException("mdir -/ -b -i " + MtoolsImage + " failed: " + stderr);
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             lines.Add(line.StartsWith("::", StringComparison.Ordinal) ? line.Substring(2) : line);
         lines.Sort(StringComparer.Ordinal);
         return lines;

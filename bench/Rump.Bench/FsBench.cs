@@ -1,0 +1,247 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+using Rump;
+using Rump.Tools;
+using static Rump.Bench.FsBenchSupport;
+
+namespace Rump.Bench;
+
+/// <summary>File-system benchmarks (issue 5): each prints its ratio measured in this run.</summary>
+internal static class FsBench
+{
+    public static int All(string[] args)
+    {
+        var code = Read(args);
+        code |= Ls(args);
+        code |= Walk(args);
+        code |= Copy(args);
+        return code;
+    }
+
+    /// <summary>
+    /// In-process: sequential read of a 256 MiB file through the kernel's read(2) (1 MiB buffers) vs
+    /// RandomAccess.Read of the same bytes from the image file (the page-cache limit), then random 4 KiB reads.
+    /// </summary>
+    public static int Read(string[] args)
+    {
+        var dir = WorkDirectory(args);
+        var mib = IntOption(args, "--size", 256);
+        long bytes = (long)mib << 20;
+        var payload = RandomFile(dir, "read-" + mib + ".bin", bytes);
+        var image = FatImage(dir, "read.img", mib + 64, (payload, "/big.bin"));
+        var offset = LocateContiguous(image, payload, bytes);
+
+        using var kernel = RumpKernelLoader.Boot(KernelLocator.Find("posix", Environment.CurrentDirectory, out _));
+        var sys = kernel.Sys;
+        Check(sys.Mkdir("/mnt", 0x1ED), "mkdir /mnt");
+        Check(sys.EtfsRegister("/dev/img0", image, EtfsType.Block, 0, new FileInfo(image).Length), "etfs_register");
+        Check(sys.Mount("msdos", "/mnt", PosixConst.MNT_RDONLY, "/dev/img0", ""), "mount msdos");
+        Check(sys.Open("/mnt/big.bin", OpenFlags.O_RDONLY, 0, out var fd), "open /mnt/big.bin");
+        using var handle = File.OpenHandle(image, System.IO.FileMode.Open, FileAccess.Read);
+        var buffer = GC.AllocateUninitializedArray<byte>(1 << 20, pinned: true);
+
+        TimeSpan KernelSequential()
+        {
+            Check(sys.LSeek(fd, 0, PosixConst.SEEK_SET, out _), "lseek");
+            var clock = Stopwatch.StartNew();
+            long total = 0;
+            while (true)
+            {
+                Check(sys.Read(fd, buffer, out var n), "read");
+                if (n == 0)
+                    break;
+                total += n;
+            }
+            clock.Stop();
+            if (total != bytes)
+                throw new InvalidOperationException("read(2) returned " + total + " bytes, expected " + bytes);
+            return clock.Elapsed;
+        }
+
+        TimeSpan HostSequential()
+        {
+            var clock = Stopwatch.StartNew();
+            for (long done = 0; done < bytes;)
+                done += RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, bytes - done)), offset + done);
+            clock.Stop();
+            return clock.Elapsed;
+        }
+
+        var kernelSeq = Median(5, KernelSequential);
+        var hostSeq = Median(5, HostSequential);
+        var seqRatio = hostSeq.TotalSeconds / kernelSeq.TotalSeconds;
+        Console.WriteLine($"fs-read sequential {mib} MiB, 1 MiB buffers: kernel read(2) {MiBps(bytes, kernelSeq)}, RandomAccess.Read {MiBps(bytes, hostSeq)}, ratio {Ratio(seqRatio)} (goal >= 0.80×)");
+
+        const int reads = 20_000;
+        var small = buffer.AsSpan(0, 4096).ToArray();
+        var positions = new long[reads];
+        var random = new Random(42);
+        for (var i = 0; i < reads; i++)
+            positions[i] = random.NextInt64(bytes / 4096) * 4096;
+
+        TimeSpan KernelRandom()
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var p in positions)
+                Check(sys.PRead(fd, small, p, out _), "pread");
+            clock.Stop();
+            return clock.Elapsed;
+        }
+
+        TimeSpan HostRandom()
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var p in positions)
+                RandomAccess.Read(handle, small, offset + p);
+            clock.Stop();
+            return clock.Elapsed;
+        }
+
+        var kernelRandom = Median(3, KernelRandom);
+        var hostRandom = Median(3, HostRandom);
+        var randomRatio = hostRandom.TotalSeconds / kernelRandom.TotalSeconds;
+        Console.WriteLine($"fs-read random 4 KiB x {reads}: kernel pread(2) {kernelRandom.TotalMicroseconds / reads:0.00} us/read, RandomAccess.Read {hostRandom.TotalMicroseconds / reads:0.00} us/read, ratio {Ratio(randomRatio)}");
+
+        sys.Close(fd);
+        sys.Unmount("/mnt", 0);
+        return 0;
+    }
+
+    /// <summary>Whole process: rumpctl cp vs mcopy for a 1 GiB file, out of the image and into a fresh image.</summary>
+    public static int Copy(string[] args)
+    {
+        var dir = WorkDirectory(args);
+        var mib = IntOption(args, "--copy-size", 1024);
+        long bytes = (long)mib << 20;
+        var payload = RandomFile(dir, "copy-" + mib + ".bin", bytes);
+        var image = FatImage(dir, "copy.img", mib + 128, (payload, "/big.bin"));
+        var outFile = Path.Combine(dir, "out.bin");
+
+        TimeSpan RumpctlOut()
+        {
+            File.Delete(outFile);
+            return TimeRumpctl("cp", image + ":/big.bin", outFile);
+        }
+
+        TimeSpan McopyOut()
+        {
+            File.Delete(outFile);
+            return TimeProcess("mcopy", "-n", "-i", image, "::/big.bin", outFile);
+        }
+
+        var rumpOut = Median(3, RumpctlOut);
+        var mtoolsOut = Median(3, McopyOut);
+        Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×)");
+        File.Delete(outFile);
+
+        var target = Path.Combine(dir, "into.img");
+        TimeSpan RumpctlIn()
+        {
+            FatImage(dir, "into.img", mib + 128);
+            return TimeRumpctl("cp", payload, target + ":/big.bin");
+        }
+
+        TimeSpan McopyIn()
+        {
+            FatImage(dir, "into.img", mib + 128);
+            return TimeProcess("mcopy", "-i", target, payload, "::/big.bin");
+        }
+
+        var rumpIn = Median(3, RumpctlIn);
+        var mtoolsIn = Median(3, McopyIn);
+        Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×)");
+        File.Delete(target);
+        return 0;
+    }
+
+    /// <summary>Whole process: wall time of <c>rumpctl ls</c> on the sample image.</summary>
+    public static int Ls(string[] args)
+    {
+        var sample = Demo.FindSample(Environment.CurrentDirectory);
+        var ls = Median(10, () => TimeRumpctl("ls", sample + ":/"));
+        var lsLong = Median(10, () => TimeRumpctl("ls", "-l", sample + ":/DOCS"));
+        var mdir = Median(10, () => TimeProcess("mdir", "-i", sample, "::/"));
+        Console.WriteLine($"fs-ls small image: rumpctl ls {Ms(ls)}, rumpctl ls -l {Ms(lsLong)} (goal < 150 ms); mdir {Ms(mdir)} for scale");
+        return 0;
+    }
+
+    /// <summary>Whole process: walking a tree of 10 000 files, rumpctl tree vs mdir -/.</summary>
+    public static int Walk(string[] args)
+    {
+        var dir = WorkDirectory(args);
+        var files = IntOption(args, "--files", 10_000);
+        var tree = Path.Combine(dir, "walk-tree-" + files);
+        if (!Directory.Exists(tree))
+        {
+            var staging = tree + ".tmp";
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, true);
+            for (var i = 0; i < files; i++)
+            {
+                var sub = Path.Combine(staging, "dir" + (i / 100).ToString("000"));
+                Directory.CreateDirectory(sub);
+                File.WriteAllText(Path.Combine(sub, "file number " + i + ".txt"), i.ToString());
+            }
+            Directory.Move(staging, tree);
+        }
+        var image = Path.Combine(dir, "walk-" + files + ".img");
+        if (!File.Exists(image))
+        {
+            FatImage(dir, "walk-" + files + ".img.tmp", 256);
+            Run("mcopy", "-s", "-i", image + ".tmp", tree, "::/");
+            File.Move(image + ".tmp", image);
+        }
+        var rump = Median(3, () => TimeRumpctl("tree", image));
+        var mdir = Median(3, () => TimeProcess("mdir", "-/", "-i", image, "::/"));
+        Console.WriteLine($"fs-walk {files} files in {files / 100} directories: rumpctl tree {Ms(rump)}, mdir -/ {Ms(mdir)}, ratio {Ratio(mdir.TotalSeconds / rump.TotalSeconds)} (goal >= 1×)");
+        return 0;
+    }
+
+    /// <summary>Byte offset of the file's data in the image; the file must lie in one run (a fresh image, one mcopy).</summary>
+    private static long LocateContiguous(string image, string payload, long bytes)
+    {
+        var head = new byte[4096];
+        using (var p = File.OpenRead(payload))
+            p.ReadExactly(head);
+        using var img = File.OpenHandle(image, System.IO.FileMode.Open, FileAccess.Read);
+        var block = new byte[1 << 20];
+        var length = RandomAccess.GetLength(img);
+        for (long pos = 0; pos < length; pos += block.Length)
+        {
+            var n = RandomAccess.Read(img, block, pos);
+            for (var i = 0; i + head.Length <= n; i += 512)
+            {
+                if (block.AsSpan(i, head.Length).SequenceEqual(head))
+                {
+                    var start = pos + i;
+                    VerifySame(img, start, payload, bytes);
+                    return start;
+                }
+            }
+        }
+        throw new InvalidOperationException("file data not found in " + image);
+    }
+
+    private static void VerifySame(SafeFileHandle img, long start, string payload, long bytes)
+    {
+        var a = new byte[1 << 20];
+        var b = new byte[1 << 20];
+        using var p = File.OpenHandle(payload, System.IO.FileMode.Open, FileAccess.Read);
+        for (long done = 0; done < bytes; done += a.Length)
+        {
+            var n = (int)Math.Min(a.Length, bytes - done);
+            RandomAccess.Read(img, a.AsSpan(0, n), start + done);
+            RandomAccess.Read(p, b.AsSpan(0, n), done);
+            if (!a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
+                throw new InvalidOperationException("the file is not contiguous in the image; the baseline would read other bytes");
+        }
+    }
+
+    private static void Check(int err, string what)
+    {
+        if (err != 0)
+            throw new InvalidOperationException(what + ": " + ErrnoText.Describe(err));
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace Rump.Bench;
+
+/// <summary>Images, processes and timing for the fs benchmarks. Images are made by mkfs.fat and mtools.</summary>
+internal static class FsBenchSupport
+{
+    public static string WorkDirectory(string[] args)
+    {
+        var dir = Option(args, "--dir") ?? Path.Combine(Path.GetTempPath(), "rump-bench-fs");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static int IntOption(string[] args, string name, int fallback)
+        => Option(args, name) is string s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>A host file of <paramref name="bytes"/> pseudo-random bytes (incompressible, deterministic).</summary>
+    public static string RandomFile(string dir, string name, long bytes)
+    {
+        var path = Path.Combine(dir, name);
+        if (File.Exists(path) && new FileInfo(path).Length == bytes)
+            return path;
+        var random = new Random(1234);
+        var chunk = new byte[1 << 20];
+        using var f = new FileStream(path, System.IO.FileMode.Create, FileAccess.Write, FileShare.None, 0);
+        for (long done = 0; done < bytes; done += chunk.Length)
+        {
+            random.NextBytes(chunk);
+            f.Write(chunk, 0, (int)Math.Min(chunk.Length, bytes - done));
+        }
+        return path;
+    }
+
+    /// <summary>A fresh FAT32 image of <paramref name="mib"/> MiB (mkfs.fat), optionally with host files copied in by mcopy.</summary>
+    public static string FatImage(string dir, string name, int mib, params (string Host, string InImage)[] files)
+    {
+        var path = Path.Combine(dir, name);
+        File.Delete(path);
+        Run("mkfs.fat", "-C", "-F", "32", "-n", "BENCH", "--invariant", path, (mib * 1024).ToString(CultureInfo.InvariantCulture));
+        foreach (var (host, inImage) in files)
+            Run("mcopy", "-i", path, host, "::" + inImage);
+        return path;
+    }
+
+    public static string Run(string tool, params string[] args)
+    {
+        var (code, output) = Exec(tool, args);
+        if (code != 0)
+            throw new InvalidOperationException(tool + " " + string.Join(' ', args) + " failed (" + code + "): " + output);
+        return output;
+    }
+
+    public static (int Code, string Output) Exec(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["MTOOLS_SKIP_CHECK"] = "1";
+        using var p = Process.Start(start)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output + err.Result);
+    }
+
+    /// <summary>Wall time of one whole process run (output discarded); throws when it fails.</summary>
+    public static TimeSpan TimeProcess(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["MTOOLS_SKIP_CHECK"] = "1";
+        var clock = Stopwatch.StartNew();
+        using var p = Process.Start(start)!;
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.BaseStream.CopyTo(Stream.Null);
+        p.WaitForExit();
+        clock.Stop();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException(tool + " " + string.Join(' ', args) + " failed (" + p.ExitCode + "): " + err.Result);
+        return clock.Elapsed;
+    }
+
+    /// <summary>rumpctl as a user runs it: the apphost beside this benchmark, else <c>dotnet rumpctl.dll</c>.</summary>
+    public static (string Tool, string[] Prefix) Rumpctl()
+    {
+        var apphost = Path.Combine(AppContext.BaseDirectory, "rumpctl");
+        if (File.Exists(apphost))
+            return (apphost, []);
+        return ("dotnet", [Path.Combine(AppContext.BaseDirectory, "rumpctl.dll")]);
+    }
+
+    public static TimeSpan TimeRumpctl(params string[] args)
+    {
+        var (tool, prefix) = Rumpctl();
+        return TimeProcess(tool, prefix.Concat(args).ToArray());
+    }
+
+    /// <summary>Median of <paramref name="runs"/> timings after one warm-up run.</summary>
+    public static TimeSpan Median(int runs, Func<TimeSpan> measure)
+    {
+        measure();
+        var times = new List<TimeSpan>();
+        for (var i = 0; i < runs; i++)
+            times.Add(measure());
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    public static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+
+    public static string MiBps(long bytes, TimeSpan t) => (bytes / 1048576.0 / t.TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " MiB/s";
+
+    public static string Ratio(double r) => r.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+}
