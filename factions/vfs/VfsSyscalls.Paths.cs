@@ -123,8 +123,7 @@ internal static partial class VfsSyscalls
         var vp = src.Vp!;
         try
         {
-            if (vp.Type == VType.VDIR)
-                return EPERM;
+            // Both names are resolved before the checks, as POSIX systems order their errors.
             error = Namei.Lookup(l, link, NameiOp.Create, 0, out var nd);
             if (error != 0)
                 return error;
@@ -132,6 +131,8 @@ internal static partial class VfsSyscalls
             {
                 if (nd.Vp is not null)
                     return EEXIST;
+                if (vp.Type == VType.VDIR)
+                    return EPERM;
                 var dvp = nd.Dvp!;
                 if ((nd.Cn!.Flags & ComponentName.REQUIREDIR) != 0)
                     return ENOENT;
@@ -160,7 +161,8 @@ internal static partial class VfsSyscalls
     internal static int sys_rename(Lwp l, string from, string to)
     {
         var cred = l.Proc.Cred;
-        var error = Namei.Lookup(l, from, NameiOp.Delete, 0, out var fnd);
+        // Both parent directories first, then the names in them (the order POSIX systems report errors in).
+        var error = Namei.Lookup(l, from, NameiOp.Rename, 0, out var fnd);
         if (error != 0)
             return error;
         try
@@ -170,7 +172,11 @@ internal static partial class VfsSyscalls
                 return error;
             try
             {
-                return DoRename(fnd.Dvp!, fnd.Vp!, fnd.Cn!, tnd.Dvp!, tnd.Vp, tnd.Cn!, cred);
+                if (fnd.Vp is null)
+                    return ENOENT;
+                if (fnd.Vp.Type != VType.VDIR && (fnd.Cn!.Flags & ComponentName.REQUIREDIR) != 0)
+                    return ENOTDIR;
+                return DoRename(fnd.Dvp!, fnd.Vp, fnd.Cn!, tnd.Dvp!, tnd.Vp, tnd.Cn!, cred);
             }
             finally
             {
@@ -192,17 +198,6 @@ internal static partial class VfsSyscalls
         if (tvp is not null && ReferenceEquals(fvp, tvp))
             return 0; // the same file: nothing to do
         var isDir = fvp.Type == VType.VDIR;
-        if (tvp is not null)
-        {
-            if (isDir && tvp.Type != VType.VDIR)
-                return ENOTDIR;
-            if (!isDir && tvp.Type == VType.VDIR)
-                return EISDIR;
-        }
-        else if (!isDir && (tcn.Flags & ComponentName.REQUIREDIR) != 0)
-        {
-            return ENOTDIR;
-        }
         var error = CheckDirWrite(fdvp, cred);
         if (error == 0)
             error = CheckDirWrite(tdvp, cred);
@@ -225,6 +220,17 @@ internal static partial class VfsSyscalls
                     return error;
                 if (below)
                     return EINVAL;
+            }
+            if (tvp is not null)
+            {
+                if (isDir && tvp.Type != VType.VDIR)
+                    return ENOTDIR;
+                if (!isDir && tvp.Type == VType.VDIR)
+                    return EISDIR;
+            }
+            else if (!isDir && (tcn.Flags & ComponentName.REQUIREDIR) != 0)
+            {
+                return ENOTDIR;
             }
             Vn.LockMany(fdvp, fvp, tdvp, tvp);
             error = fdvp.Op.Rename(fdvp, fvp, fcn, tdvp, tvp, tcn);

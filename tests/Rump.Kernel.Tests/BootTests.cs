@@ -113,6 +113,16 @@ public class BootTests
     }
 
     [Fact]
+    public void PosixTarget_RefusesAnotherInterfaceVersion_AndUnknownParameters()
+    {
+        using var probe = KernelProbe.Boot();
+        Assert.Equal((int)Errno.ENOTSUP, (int)probe.Call("Target.Posix.PosixHypercalls", "Init", 2, "other")!);
+        var args = new object?[] { "RUMP_NO_SUCH_PARAMETER", null };
+        Assert.Equal((int)Errno.ENOENT, (int)probe.Call("Target.Posix.PosixHypercalls", "GetParam", args)!);
+        Assert.Equal("", args[1]);
+    }
+
+    [Fact]
     public void TwoInstances_SideBySide_HaveTheirOwnState()
     {
         using var one = TestKernel.Boot(new BootOptions { HostName = "one", VirtualCpus = 1 });

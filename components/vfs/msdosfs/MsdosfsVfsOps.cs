@@ -76,7 +76,11 @@ internal sealed class MsdosfsVfsOps : VfsOps
         error = FatVolume.Mount(dev!, mp.IsReadOnly, Clock.WallTime, out var volume);
         if (error != 0)
             return error;
-        mp.Data = new MsdosfsMount(volume!);
+        if (!volume!.Fat.NoHardError)
+            KernelLog.Printf("msdosfs: " + mp.FromName + ": the volume records a disk error (FAT[1] hard-error bit); run fsck");
+        if (!mp.IsReadOnly && !volume.WasCleanAtMount)
+            KernelLog.Printf("msdosfs: " + mp.FromName + ": not cleanly unmounted (FAT[1] clean bit); run fsck");
+        mp.Data = new MsdosfsMount(volume);
         return 0;
     }
 

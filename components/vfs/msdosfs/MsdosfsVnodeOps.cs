@@ -207,16 +207,14 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                     if (!empty)
                         return Errno.ENOTEMPTY;
                 }
-                if ((e = v.RemoveEntry(target.DirStart, target.LfnOffset, target.DirOffset)) != 0)
-                    return e;
-                target.Unlinked = true;
-                if (!target.Entry.IsDirectory)
-                    targetDead = m.NextDeadKey();
             }
             if ((e = v.UpdateEntry(node)) != 0)
                 return e;
-            if ((e = v.Rename(node, toDir, tcnp.Name)) != 0)
+            var replaced = tvp is null ? null : NodeOf(tvp);
+            if ((e = v.Rename(node, toDir, tcnp.Name, replaced)) != 0)
                 return e;
+            if (replaced is not null && !replaced.Entry.IsDirectory)
+                targetDead = m.NextDeadKey();
             if ((e = v.Sync()) != 0)
                 return e;
             newKey = m.KeyOf(node);
@@ -441,11 +439,11 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             if (cookie == 0)
             {
                 if (!uio.AddDirent(1, Rump.Dirent.DT_DIR, ".", 1))
-                    return 0;
+                    return Errno.EINVAL;
                 cookie = 1;
             }
             if (!uio.AddDirent(1, Rump.Dirent.DT_DIR, "..", 2))
-                return 0;
+                return uio.Done == 0 ? Errno.EINVAL : 0;
             cookie = 2;
         }
         var batch = new List<(ulong Fileno, byte Type, string Name, long Next)>(32);
@@ -479,7 +477,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             foreach (var (fileno, type, name, next) in batch)
             {
                 if (!uio.AddDirent(fileno, type, name, next))
-                    return 0;
+                    return uio.Done == 0 ? Errno.EINVAL : 0; // not even one record fits: getdents(2) says EINVAL
                 cookie = next;
             }
             if (batch.Count < 32)

@@ -23,7 +23,8 @@ internal sealed partial class FatVolume
     /// <summary>Most entries a directory may have (the specification's 65536 × 32 bytes = 2 MiB).</summary>
     public const long MaxDirBytes = 65536L * FatDirEntry.Size;
 
-    private byte[]? _dirChunk;
+    private byte[]? _dirChunk;   // ".." reads, entry removal
+    private byte[]? _scanChunk;  // ScanDir and AddEntry (neither runs inside the other)
 
     private int DirChunkSize(uint dirStart) => dirStart == 0 ? Geometry.BytesPerSector : Geometry.BytesPerCluster;
 
@@ -103,7 +104,7 @@ internal sealed partial class FatVolume
         if (error0 != 0)
             return error0;
         int chunkSize = DirChunkSize(dirStart);
-        var chunk = new byte[chunkSize];
+        var chunk = (_scanChunk ??= new byte[Geometry.BytesPerCluster]).AsSpan(0, chunkSize);
         Span<char> lfn = stackalloc char[FatLfnEntry.MaxEntries * FatLfnEntry.CharsPerEntry];
         int expect = 0, total = 0;
         byte sum = 0;
@@ -124,7 +125,7 @@ internal sealed partial class FatVolume
                     return error;
                 chunkBase = cb;
             }
-            ReadOnlySpan<byte> e = chunk.AsSpan((int)(pos - cb), FatDirEntry.Size);
+            ReadOnlySpan<byte> e = chunk.Slice((int)(pos - cb), FatDirEntry.Size);
             if (e[0] == FatDirEntry.EndMarker)
             {
                 next = pos;
@@ -291,7 +292,7 @@ internal sealed partial class FatVolume
         // One pass: existing short names (for the alias) and the first run of free slots.
         var shortNames = new HashSet<ulong>();
         int chunkSize = DirChunkSize(dirStart);
-        var chunk = new byte[chunkSize];
+        var chunk = (_scanChunk ??= new byte[Geometry.BytesPerCluster]).AsSpan(0, chunkSize);
         long runStart = -1;
         int run = 0;
         long pos = 0;
@@ -306,7 +307,7 @@ internal sealed partial class FatVolume
                 if (error != 0)
                     return error;
             }
-            var e = chunk.AsSpan((int)(pos % chunkSize), FatDirEntry.Size);
+            var e = chunk.Slice((int)(pos % chunkSize), FatDirEntry.Size);
             if (atEnd || e[0] == FatDirEntry.EndMarker || e[0] == FatDirEntry.FreeMarker)
             {
                 atEnd |= e[0] == FatDirEntry.EndMarker;
@@ -495,18 +496,27 @@ internal sealed partial class FatVolume
     }
 
     /// <summary>
-    /// Moves <paramref name="node"/>'s entry to <paramref name="newName"/> in directory <paramref name="toDir"/>
-    /// (the caller removed any target first and checked a directory is not moved below itself). A moved
+    /// Moves <paramref name="node"/>'s entry to <paramref name="newName"/> in directory <paramref name="toDir"/>,
+    /// removing the entry of <paramref name="replace"/> (the existing target) once the new one is written. The
+    /// caller checked a directory is not moved below itself and a replaced directory is empty. A moved
     /// directory's ".." is pointed at its new parent.
     /// </summary>
-    public int Rename(FatNode node, uint toDir, string newName)
+    public int Rename(FatNode node, uint toDir, string newName, FatNode? replace = null)
     {
         if (ReadOnly)
             return Errno.EROFS;
         var entry = node.Entry;
+        // The new name first, then the replaced entry and the old one go: a full directory (ENOSPC) leaves
+        // both files as they were.
         int error = AddEntry(toDir, newName, entry, out var slot);
         if (error != 0)
             return error;
+        if (replace is not null)
+        {
+            if ((error = RemoveEntry(replace.DirStart, replace.LfnOffset, replace.DirOffset)) != 0)
+                return error;
+            replace.Unlinked = true;
+        }
         if ((error = RemoveEntry(node.DirStart, node.LfnOffset, node.DirOffset)) != 0)
             return error;
         uint oldDir = node.DirStart;

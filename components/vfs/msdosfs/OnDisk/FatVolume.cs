@@ -98,6 +98,9 @@ internal sealed partial class FatVolume
         return 0;
     }
 
+    /// <summary>FAT[1]'s clean-shutdown bit was set when a read-write mount began (always true on FAT12).</summary>
+    public bool WasCleanAtMount => _hadCleanBit;
+
     /// <summary>The FSInfo free count as found at mount (a hint; the FAT is the truth).</summary>
     public bool FsInfoFreeCountHint(out uint free) => _fsInfo.TryGetFreeCount(Geometry.CountOfClusters, out free);
 
