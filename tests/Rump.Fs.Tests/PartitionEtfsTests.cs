@@ -37,6 +37,25 @@ public sealed class PartitionEtfsTests
     }
 
     [Fact]
+    public void Etfs_RemoveWhileAWedgeIsOpen_IsEBUSY_AfterCloseTheWedgeGoes()
+    {
+        using var dir = DevTestKit.Scratch();
+        var image = DevTestKit.CreateImage(dir.Path, "disk.img", 16L << 20);
+        DevTestKit.Run("sfdisk", "-q " + DevTestKit.Quote(image), "label: dos\nstart=2048, type=83\n");
+
+        using var k = DevTestKit.Boot(new Dictionary<string, string>());
+        Assert.Equal(0, k.Sys.EtfsRegister("/dev/disk0", image, EtfsType.Block, 0, 0));
+        var fd = k.Open("/dev/disk0p1", OpenFlags.O_RDONLY);
+        k.ReadSector(fd, 0);
+        // The open wedge holds its disk open.
+        Assert.Equal((int)Errno.EBUSY, k.Sys.EtfsRemove("/dev/disk0"));
+        k.ReadSector(fd, 1);
+        Assert.Equal(0, k.Sys.Close(fd));
+        Assert.Equal(0, k.Sys.EtfsRemove("/dev/disk0"));
+        Assert.Equal((int)Errno.ENOENT, k.Sys.Stat("/dev/disk0p1", out _));
+    }
+
+    [Fact]
     public void Etfs_GptDisk_WedgesMatchSgdisk()
     {
         using var dir = DevTestKit.Scratch();
