@@ -19,8 +19,14 @@ internal static class Bio
     /// <summary>Brelse flag: discard the contents (BC_INVAL).</summary>
     public const int BC_INVAL = 0x1;
 
-    /// <summary>Bytes of buffer memory kept before clean buffers are evicted.</summary>
+    /// <summary>Bytes of buffer memory kept before clean buffers are evicted (a quarter of a kernel memory limit, at most 32 MiB).</summary>
     public static long Limit = 32L << 20;
+
+    /// <summary>Sizes the cache from the boot memory limit (faction init).</summary>
+    public static void Init()
+    {
+        Limit = Kmem.Limit == 0 ? 32L << 20 : System.Math.Clamp(Kmem.Limit / 4, 64 * 1024, 32L << 20);
+    }
 
     /// <summary>Age after which the syncer writes a delayed write (nanoseconds).</summary>
     public static long DelayedWriteAge = 2_000_000_000L;
@@ -270,6 +276,20 @@ internal static class Bio
             return err;
         }
         err = Kmem.Alloc(size, out var memory);
+        while (err != 0 && s_lruHead is not null)
+        {
+            // Kernel memory is short: give back a clean buffer (writing it first if dirty) and retry.
+            var before = s_bytes;
+            EvictTo(s_bytes - 1);
+            if (s_bytes >= before)
+                break; // nothing could be given back
+            if (s_hash.ContainsKey((dev, blkno)))
+            {
+                s_lock.Exit();
+                return GetEntry(dev, blkno, size, out result);
+            }
+            err = Kmem.Alloc(size, out memory);
+        }
         if (err != 0)
         {
             s_lock.Exit();
@@ -286,9 +306,12 @@ internal static class Bio
     }
 
     // Called with s_lock held; may drop and retake it to write a dirty victim.
-    private static int MakeRoom(int size)
+    private static int MakeRoom(int size) => EvictTo(Limit - size);
+
+    // Called with s_lock held; evicts LRU buffers until at most `target` bytes are cached.
+    private static int EvictTo(long target)
     {
-        while (s_bytes + size > Limit && s_lruHead is not null)
+        while (s_bytes > target && s_lruHead is not null)
         {
             var victim = s_lruHead;
             LruRemove(victim);

@@ -12,6 +12,7 @@ internal static class VfsFaction
 {
     public static void Init()
     {
+        Bio.Init();
         var error = Vfs.Register(new RumpfsVfsOps());
         if (error == 0)
             error = Vfs.MountRoot("rumpfs");

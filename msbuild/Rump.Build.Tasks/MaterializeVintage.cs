@@ -59,21 +59,22 @@ public sealed class MaterializeVintage : Microsoft.Build.Utilities.Task
         SourceRoot = WithSlash(RepoRoot);
         VintageRef = "worktree";
         var git = new Git(RepoRoot);
-        if (!git.IsRepository)
+        // One call for commit and date; it fails outside a git work tree (or before the first commit).
+        if (!git.TryRun(out var head, "show", "-s", "--format=%H%n%cI", "HEAD"))
         {
             // A copy without git history: nothing to name it by, and nothing proves it clean.
-            Log.LogMessage(MessageImportance.Low, "Rump: " + RepoRoot + " is not a git work tree; vintage commit unknown.");
+            Log.LogMessage(MessageImportance.Low, "Rump: " + RepoRoot + " is not a git work tree with commits; vintage commit unknown.");
             VintageCommit = "";
             VintageCommitDate = "";
             VintageDirty = "true";
             return true;
         }
-        VintageCommit = git.TryRun(out var head, "rev-parse", "HEAD") ? head.Trim() : "";
-        VintageCommitDate = VintageCommit.Length > 0 && git.TryRun(out var date, "show", "-s", "--format=%cI", "HEAD") ? date.Trim() : "";
+        var lines = head.Split('\n', StringSplitOptions.TrimEntries);
+        VintageCommit = lines[0];
+        VintageCommitDate = lines.Length > 1 ? lines[1] : "";
         var statusArgs = new List<string> { "status", "--porcelain", "--untracked-files=all", "--" };
         statusArgs.AddRange(KernelFolders);
-        VintageDirty = !git.TryRun(out var status, statusArgs.ToArray()) || status.Trim().Length > 0 || VintageCommit.Length == 0
-            ? "true" : "false";
+        VintageDirty = !git.TryRun(out var status, statusArgs.ToArray()) || status.Trim().Length > 0 ? "true" : "false";
         return true;
     }
 

@@ -23,6 +23,9 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
 
     [Required] public string Target { get; set; } = "";
 
+    /// <summary>Where to remember the declarations between builds (obj/); empty = parse every file.</summary>
+    public string DeclarationCacheFile { get; set; } = "";
+
     /// <summary>Every kernel and target source, with RumpLayer, RumpFaction, RumpComponent, RumpRelativePath.</summary>
     [Output] public ITaskItem[] Sources { get; set; } = [];
 
@@ -54,6 +57,7 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
         var parsed = new List<ComponentDeclaration>();
         var problems = new List<DeclarationProblem>();
         var ok = true;
+        var cache = new DeclarationCache(DeclarationCacheFile);
 
         foreach (var file in CSharpFiles(Path.Combine(SourceRoot, "base")))
             sources.Add(Source(file, SourceRoot, "base", "", ""));
@@ -66,7 +70,7 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
             foreach (var file in CSharpFiles(Path.Combine(factionRoot, faction)))
             {
                 sources.Add(Source(file, SourceRoot, "faction", faction, ""));
-                ok &= ReadDeclarations(file, faction, "faction", faction, parsed, problems, declarations);
+                ok &= ReadDeclarations(cache, file, faction, "faction", faction, parsed, problems, declarations);
             }
         }
 
@@ -86,11 +90,12 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
                 foreach (var file in CSharpFiles(Path.Combine(componentRoot, faction, component)))
                 {
                     sources.Add(Source(file, SourceRoot, "component", faction, component));
-                    ok &= ReadDeclarations(file, component, "component", faction, parsed, problems, declarations);
+                    ok &= ReadDeclarations(cache, file, component, "component", faction, parsed, problems, declarations);
                 }
             }
         }
 
+        cache.Save();
         foreach (var file in CSharpFiles(Path.Combine(TargetsRoot, "targets", Target)))
             sources.Add(Source(file, TargetsRoot, "target", "", ""));
 
@@ -106,11 +111,11 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
         return ok && problems.Count == 0 && !Log.HasLoggedErrors;
     }
 
-    private bool ReadDeclarations(string file, string owner, string layer, string folderFaction,
+    private bool ReadDeclarations(DeclarationCache cache, string file, string owner, string layer, string folderFaction,
         List<ComponentDeclaration> parsed, List<DeclarationProblem> problems, List<ITaskItem> items)
     {
         var before = parsed.Count;
-        ComponentDeclarationReader.Read(file, File.ReadAllText(file), parsed, problems);
+        cache.Read(file, parsed, problems);
         for (var i = before; i < parsed.Count; i++)
         {
             var declaration = parsed[i];

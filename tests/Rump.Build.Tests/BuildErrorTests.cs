@@ -172,13 +172,15 @@ public sealed class BuildErrorTests
             """);
         try
         {
-            var build = _repo.BuildKernel("-p:RumpComponents=borrower,lender,leaky");
+            var build = _repo.BuildKernel("-p:RumpComponents=borrower%3Blender%3Bleaky");
 
             Assert.False(build.Succeeded);
             var undeclared = build.Errors("RUMP0101");
-            Assert.Contains(undeclared, e => e.Contains("components/dev/borrower/Borrower.cs") && e.Contains("lender"));
+            Assert.Contains(undeclared, e => e.Contains("components/dev/borrower/Borrower.cs") && e.Contains("lender")
+                && e.Contains("add \"lender\" to Requires"));
             var host = build.Errors("RUMP0102");
-            Assert.Contains(host, e => e.Contains("components/dev/leaky/Leaky.cs") && e.Contains("Console"));
+            Assert.Contains(host, e => e.Contains("components/dev/leaky/Leaky.cs") && e.Contains("Console")
+                && e.Contains("reaches the host only through the hypercall interface"));
         }
         finally
         {
@@ -205,7 +207,8 @@ public sealed class BuildErrorTests
             Assert.False(build.Succeeded);
             var errors = build.Errors("RUMP0103");
             Assert.NotEmpty(errors);
-            Assert.Contains(errors, e => e.Contains("ConsoleWrite"));
+            Assert.Contains(errors, e => e.Contains("Hypercall target 'lacking'") && e.Contains("has no method 'ConsoleWrite'")
+                && e.Contains("add 'public static"));
         }
         finally
         {

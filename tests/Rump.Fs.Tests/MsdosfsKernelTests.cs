@@ -18,10 +18,13 @@ public sealed class MsdosfsKernelTests : IClassFixture<FatFixtureImages>, IClass
     private readonly FatFixtureImages _images;
     private readonly ISyscalls _sys;
 
-    public MsdosfsKernelTests(FatFixtureImages images, FatKernelFixture kernel)
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public MsdosfsKernelTests(FatFixtureImages images, FatKernelFixture kernel, Xunit.Abstractions.ITestOutputHelper output)
     {
         _images = images;
         _sys = kernel.Sys;
+        _output = output;
     }
 
     public static TheoryData<int> FatTypes => new() { 12, 16, 32 };
@@ -172,10 +175,14 @@ public sealed class MsdosfsKernelTests : IClassFixture<FatFixtureImages>, IClass
         Assert.Equal(0, FatKernelHost.MountImage(_sys, img, readOnly: false, out var mnt, out var key));
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             FatKernelHost.WriteFile(_sys, mnt + "/big.bin", data);
+            var write = clock.Elapsed;
             Assert.Equal(0, _sys.Stat(mnt + "/big.bin", out var st));
             Assert.Equal(size, st.Size);
+            clock.Restart();
             Assert.Equal(0, FatKernelHost.ReadFile(_sys, mnt + "/big.bin", out var back));
+            _output.WriteLine($"64 MiB + 1 through msdosfs (FAT32, 512-byte clusters): write {write.TotalMilliseconds:F0} ms, read {clock.Elapsed.TotalMilliseconds:F0} ms");
             Assert.True(data.AsSpan().SequenceEqual(back));
         }
         finally

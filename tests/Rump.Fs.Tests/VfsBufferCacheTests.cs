@@ -126,4 +126,24 @@ public sealed class VfsBufferCacheTests
         Assert.True(File.ReadAllBytes(image).AsSpan().SequenceEqual(content));
         AssertErrno.Ok(k.Sys.Close(fd));
     }
+
+    [Fact]
+    public void SmallKernelMemory_CacheShrinksToFitAndWritesStillComplete()
+    {
+        using var host = new HostTempDir();
+        var image = Path.Combine(host.Path, "disk.img");
+        var content = new byte[12 << 20];
+        new Random(16).NextBytes(content);
+        File.WriteAllBytes(image, new byte[content.Length]);
+        using var k = new VfsKernel(memoryLimit: 16L << 20);
+        AssertErrno.Ok(k.Sys.EtfsRegister("/dev/small", image, EtfsType.Block, 0, 0));
+        AssertErrno.Ok(k.Sys.Open("/dev/small", OpenFlags.O_RDWR, 0, out var fd));
+        for (var off = 0; off < content.Length; off += 256 * 1024)
+        {
+            AssertErrno.Ok(k.Sys.PWrite(fd, content.AsSpan(off, 256 * 1024), off, out var n));
+            Assert.Equal(256 * 1024, n);
+        }
+        AssertErrno.Ok(k.Sys.Close(fd));
+        Assert.True(File.ReadAllBytes(image).AsSpan().SequenceEqual(content));
+    }
 }

@@ -34,7 +34,10 @@ public sealed partial class HypercallGenerator
             }
 
             var methods = ImmutableArray.CreateBuilder<HypercallMethod>();
-            foreach (var member in type.GetMembers().OfType<IMethodSymbol>().OrderBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0))
+            // Declaration order: by file, then position (the interface may be split over partial files).
+            foreach (var member in type.GetMembers().OfType<IMethodSymbol>()
+                         .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath ?? "", StringComparer.Ordinal)
+                         .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0))
             {
                 token.ThrowIfCancellationRequested();
                 if (!member.IsPartialDefinition)
