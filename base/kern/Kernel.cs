@@ -163,6 +163,8 @@ internal static class Kernel
             Clock.Init();
             KernelLog.Debug("rump: " + ncpu.ToString(CultureInfo.InvariantCulture) + " virtual CPUs, memory limit " + FormatBytes(memLimit));
 
+            DevSw.Reset();   // warm boot: switches and nodes of an earlier instance are gone with it
+
             int error = Callout.Init();
             if (error != 0)
                 throw new InvalidOperationException("cannot start the callout thread: " + Rump.ErrnoText.Describe(error));

@@ -57,6 +57,16 @@ internal static class Autoconf
     private static readonly List<Device> s_all = new();
     private static Device? s_root;
 
+    /// <summary>Forgets the device tree of an earlier instance (warm boot: statics outlive shutdown).</summary>
+    internal static void Reset()
+    {
+        s_lock.Enter();
+        s_drivers.Clear();
+        s_all.Clear();
+        s_root = null;
+        s_lock.Exit();
+    }
+
     /// <summary>The root of the tree ("mainbus0"), created on first use.</summary>
     public static Device Root
     {

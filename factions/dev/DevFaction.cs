@@ -11,6 +11,7 @@ internal static class DevFaction
 {
     public static void Init()
     {
+        Autoconf.Reset();   // warm boot in the same load context starts from an empty tree
         _ = Autoconf.Root;
         var error = Wedges.Init();
         if (error != 0)

@@ -25,6 +25,13 @@ internal static class Bio
     /// <summary>Sizes the cache from the boot memory limit (faction init).</summary>
     public static void Init()
     {
+        // Warm boot: buffers of an earlier instance in this load context are gone with it.
+        s_lock.Enter();
+        s_hash.Clear();
+        s_byBuf.Clear();
+        s_lruHead = s_lruTail = null;
+        s_bytes = 0;
+        s_lock.Exit();
         Limit = Kmem.Limit == 0 ? 32L << 20 : System.Math.Clamp(Kmem.Limit / 4, 64 * 1024, 32L << 20);
     }
 

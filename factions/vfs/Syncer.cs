@@ -21,6 +21,7 @@ internal static class Syncer
     public static void Start()
     {
         s_running = true;
+        s_ticks = 0;
         s_callout = new Callout(Tick, null);
         s_callout.Schedule(Period);
     }

@@ -23,6 +23,18 @@ internal static class VCache
     private static int s_freeCount;
     private static long s_nextId;
 
+    /// <summary>Forgets the vnodes of an earlier instance (warm boot: statics outlive shutdown).</summary>
+    internal static void Reset()
+    {
+        s_lock.Enter();
+        s_table.Clear();
+        s_byMount.Clear();
+        s_freeHead = s_freeTail = null;
+        s_freeCount = 0;
+        s_nextId = 0;
+        s_lock.Exit();
+    }
+
     /// <summary>Vnodes cached (referenced or not).</summary>
     public static int Count
     {

@@ -20,6 +20,17 @@ internal static class Vfs
     /// <summary>rootvnode: the root directory of the kernel (referenced for the kernel's lifetime).</summary>
     public static Vnode RootVnode => s_rootVnode ?? throw new System.InvalidOperationException("vfs: no root file system");
 
+    /// <summary>Forgets the file system types and mounts of an earlier instance (warm boot: statics outlive shutdown).</summary>
+    internal static void Reset()
+    {
+        s_lock.Enter();
+        s_types.Clear();
+        s_mounts.Clear();
+        s_nextFsId = 1;
+        s_rootVnode = null;
+        s_lock.Exit();
+    }
+
     /// <summary>vfs_attach: makes a file system type available to mount(2). EEXIST when the name is taken.</summary>
     public static int Register(VfsOps ops)
     {

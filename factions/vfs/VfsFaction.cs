@@ -12,6 +12,9 @@ internal static class VfsFaction
 {
     public static void Init()
     {
+        // Statics outlive an instance's shutdown: a warm boot in the same load context starts clean.
+        Vfs.Reset();
+        VCache.Reset();
         Bio.Init();
         var error = Vfs.Register(new RumpfsVfsOps());
         if (error == 0)

@@ -206,10 +206,18 @@ public class BootTests
     {
         var loader = RumpKernelLoader.Load(TestKernel.KernelPath());
         var first = loader.Factory.Boot(new BootOptions { HostName = "first" });
+        Assert.Equal(0, first.Sys.Mkdir("/warm", 0x1ED));
         first.Shutdown();
         var second = loader.Factory.Boot(new BootOptions { HostName = "second", VirtualCpus = 2 });
         Assert.Equal("second", HostName(second));
         Assert.Contains("2 virtual CPUs", second.Banner);
+        // The second instance starts from a fresh root file system, device tables and mounts.
+        Assert.Equal((int)Errno.ENOENT, second.Sys.Stat("/warm", out _));
+        Assert.Equal(0, second.Sys.Mkdir("/warm", 0x1ED));
+        Assert.Equal(0, second.Sys.Mount("tmpfs", "/warm", 0, "tmpfs", ""));
+        Assert.Equal(0, second.Sys.Open("/warm/f", OpenFlags.O_CREAT | OpenFlags.O_RDWR, 0x1A4, out var fd));
+        Assert.Equal(0, second.Sys.Close(fd));
+        Assert.Equal(0, second.Sys.Stat("/dev/zero", out _));
         second.Shutdown();
         loader.Unload();
     }

@@ -29,6 +29,9 @@ internal static class Etfs
 
     public static void Init()
     {
+        s_lock.Enter();
+        s_registrations.Clear();   // warm boot: registrations of an earlier instance are gone with it
+        s_lock.Exit();
         RumpBlk.Instance.Attach();
         EtfsChr.Instance.Attach();
     }

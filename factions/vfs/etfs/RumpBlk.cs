@@ -35,8 +35,14 @@ internal sealed class RumpBlk : BlockDeviceSwitch
 
     public int Major => _major;
 
-    /// <summary>Attaches the switch once (faction init).</summary>
-    public int Attach() => DevSw.AttachBlock(DriverName, this, out _major);
+    /// <summary>Attaches the switch at faction init, forgetting the units of an earlier instance (warm boot).</summary>
+    public int Attach()
+    {
+        _lock.Enter();
+        _units.Clear();
+        _lock.Exit();
+        return DevSw.AttachBlock(DriverName, this, out _major);
+    }
 
     /// <summary>Adds a unit for an open host file; returns its device.</summary>
     public int AddUnit(string hostPath, int fd, long begin, long size, bool readOnly, out DevT dev)
@@ -200,7 +206,13 @@ internal sealed class EtfsChr : CharDeviceSwitch
     private readonly Dictionary<int, EtfsHostFile> _units = new();
     private int _major = -1;
 
-    public int Attach() => DevSw.AttachChar(DriverName, this, out _major);
+    public int Attach()
+    {
+        _lock.Enter();
+        _units.Clear();   // warm boot: units of an earlier instance are gone with it
+        _lock.Exit();
+        return DevSw.AttachChar(DriverName, this, out _major);
+    }
 
     public DevT AddUnit(EtfsHostFile file)
     {
