@@ -31,6 +31,21 @@ internal static class DevSw
     /// <summary>A block device node was removed: layers built on it (wedges) detach.</summary>
     public static event Action<string, DevT>? BlockNodeRemoved;
 
+    /// <summary>
+    /// Forgets every switch, node and event subscriber. For a warm boot in the same load context: the
+    /// boot must call it before the first init level (statics outlive an instance's shutdown).
+    /// </summary>
+    internal static void Reset()
+    {
+        s_lock.Enter();
+        s_block.Clear();
+        s_char.Clear();
+        s_nodes.Clear();
+        BlockNodeAdded = null;
+        BlockNodeRemoved = null;
+        s_lock.Exit();
+    }
+
     /// <summary>Attaches a block driver under a new major (devsw_attach); EEXIST when the driver name is taken.</summary>
     public static int AttachBlock(string driver, BlockDeviceSwitch sw, out int major)
     {

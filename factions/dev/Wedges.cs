@@ -89,8 +89,9 @@ internal static class Wedges
     /// <summary>Attaches the dk driver and starts watching block device nodes.</summary>
     public static int Init()
     {
-        if (s_dk is not null)
-            return 0;
+        s_lock.Enter();
+        s_byParent.Clear();   // wedges of an earlier instance in this load context are gone with it
+        s_lock.Exit();
         var error = DiskSwitch.Create(Driver, out var dk);
         if (error != 0)
             return error;

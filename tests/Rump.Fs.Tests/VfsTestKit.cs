@@ -10,9 +10,9 @@ namespace Rump.Fs.Tests;
 /// <summary>A booted kernel with helpers for the vfs tests; all calls go through the host syscall API.</summary>
 internal sealed class VfsKernel : IDisposable
 {
-    public VfsKernel(long memoryLimit = 0)
+    public VfsKernel(long memoryLimit = 0, int virtualCpus = 1)
     {
-        Kernel = TestKernel.Boot(new BootOptions { MemoryLimit = memoryLimit, HostName = "vfs-test" });
+        Kernel = TestKernel.Boot(new BootOptions { MemoryLimit = memoryLimit, HostName = "vfs-test", VirtualCpus = virtualCpus });
     }
 
     public IRumpKernel Kernel { get; }
