@@ -24,6 +24,27 @@ public sealed class BuildErrorTests
     }
 
     [Fact]
+    public void TargetFolderWithoutSources_RUMP0001_SaysSo()
+    {
+        System.IO.Directory.CreateDirectory(System.IO.Path.Combine(_repo.Root, "targets", "hw"));
+        try
+        {
+            var build = _repo.BuildKernel("-p:RumpTarget=hw");
+
+            Assert.False(build.Succeeded);
+            var error = Assert.Single(build.Errors("RUMP0001"));
+            Assert.Contains("targets/hw holds no sources", error);
+            Assert.Contains("Known targets: ", error);
+            Assert.Contains("posix", error);
+            Assert.Contains("Fix:", error);
+        }
+        finally
+        {
+            _repo.Remove("targets/hw");
+        }
+    }
+
+    [Fact]
     public void UnknownComponentOnCommandLine_RUMP0002_NamesProjectAndKnownComponents()
     {
         var build = _repo.BuildKernel("-p:RumpComponents=nosuchdriver");

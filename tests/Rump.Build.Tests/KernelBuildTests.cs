@@ -128,10 +128,13 @@ public sealed class KernelBuildTests
     public void GitVintage_BuildsBesideTheDefaultKernel_WithItsIdentity()
     {
         var commit = _repo.Git("rev-parse", "HEAD").Trim();
+        var defaultKernel = File.GetLastWriteTimeUtc(KernelDll);
 
         var build = _repo.BuildKernel("-p:RumpComponents=none", "-p:RumpVintage=HEAD");
 
         Assert.True(build.Succeeded, build.Output);
+        Assert.Equal(defaultKernel, File.GetLastWriteTimeUtc(KernelDll));
+        Assert.True(File.Exists(Path.Combine(_repo.Artifacts(), "HEAD", "Rump.Kernel.Posix.dll")));
         var map = LinkMap.Load(Path.Combine(_repo.Artifacts(), "HEAD", "Rump.Kernel.Posix.linkmap.json"));
         var vintage = map.Root.GetProperty("vintage");
         Assert.Equal("HEAD", vintage.GetProperty("ref").GetString());
