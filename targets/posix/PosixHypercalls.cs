@@ -289,12 +289,16 @@ internal static class PosixHypercalls
     {
         Interlocked.Increment(ref s_bioInFlight);
         // Always complete on a host thread of the pool, never inline in the submitter.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = RunBio(state), new BioRequest(fd, op, data, offset, done, arg), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => RunBio(state), new BioRequest(fd, op, data, offset, done, arg), preferLocal: false);
     }
 
     private sealed record BioRequest(int Fd, int Op, Memory<byte> Data, long Offset, BioDone Done, object? Arg);
 
-    private static async Task RunBio(BioRequest r)
+    /// <summary>
+    /// Runs one request on a pool thread. The host call itself is synchronous: on Unix .NET file I/O has no
+    /// asynchronous kernel path, so RandomAccess.ReadAsync would only queue a second pool hop.
+    /// </summary>
+    private static void RunBio(BioRequest r)
     {
         int error = 0;
         int transferred = 0;
@@ -313,7 +317,7 @@ internal static class PosixHypercalls
             {
                 while (transferred < r.Data.Length)
                 {
-                    int n = await RandomAccess.ReadAsync(handle, r.Data.Slice(transferred), r.Offset + transferred).ConfigureAwait(false);
+                    int n = RandomAccess.Read(handle, r.Data.Span.Slice(transferred), r.Offset + transferred);
                     if (n == 0)
                         break;
                     transferred += n;
@@ -321,7 +325,7 @@ internal static class PosixHypercalls
             }
             else if ((r.Op & Hyp.BIO_WRITE) != 0)
             {
-                await RandomAccess.WriteAsync(handle, r.Data, r.Offset).ConfigureAwait(false);
+                RandomAccess.Write(handle, r.Data.Span, r.Offset);
                 transferred = r.Data.Length;
                 if ((r.Op & Hyp.BIO_SYNC) != 0)
                     RandomAccess.FlushToDisk(handle);

@@ -89,6 +89,43 @@ public sealed class MsdosfsKernelTests : IClassFixture<FatFixtureImages>, IClass
     }
 
     [Theory, MemberData(nameof(FatTypes))]
+    public void PRead_FragmentedFileBackwardsAndScattered_EqualsMtools(int bits)
+    {
+        var img = _images.CopyOf(ImageOf(bits));
+        var want = FatTools.McopyOut(img, "/frag/fragmented.bin");
+        Assert.Equal(0, FatKernelHost.MountImage(_sys, img, readOnly: true, out var mnt, out var key));
+        try
+        {
+            Assert.Equal(0, _sys.Open(mnt + "/frag/fragmented.bin", OpenFlags.O_RDONLY, 0, out var fd));
+            var got = new byte[want.Length];
+            // Backwards in odd-sized pieces, then a scattered pass: every seek goes behind the last one,
+            // so the cluster lookup cannot continue from where the previous read ended.
+            const int piece = 1531;
+            for (long off = (want.Length - 1) / piece * piece; off >= 0; off -= piece)
+            {
+                int n = (int)Math.Min(piece, want.Length - off);
+                Assert.Equal(0, _sys.PRead(fd, got.AsSpan((int)off, n), off, out var nread));
+                Assert.Equal(n, nread);
+            }
+            Assert.Equal(want, got);
+            var rng = new Random(7);
+            var one = new byte[700];
+            for (int i = 0; i < 200; i++)
+            {
+                long off = rng.Next(want.Length);
+                Assert.Equal(0, _sys.PRead(fd, one, off, out var nread));
+                Assert.Equal(Math.Min(one.Length, want.Length - off), nread);
+                Assert.True(want.AsSpan((int)off, (int)nread).SequenceEqual(one.AsSpan(0, (int)nread)), "offset " + off);
+            }
+            Assert.Equal(0, _sys.Close(fd));
+        }
+        finally
+        {
+            FatKernelHost.Unmount(_sys, mnt, key);
+        }
+    }
+
+    [Theory, MemberData(nameof(FatTypes))]
     public void WritePaths_ThroughSyscalls_FsckCleanAndMtoolsReadsBack(int bits)
     {
         var img = _images.CopyOf(ImageOf(bits));

@@ -15,7 +15,7 @@ using Errno = Rump.Kern.Errno;
 /// </summary>
 internal sealed class MsdosfsDevice : IFatDevice
 {
-    private const int MaxTransfer = 256 * 1024;
+    private const int MaxTransfer = 1024 * 1024;
 
     private readonly BlockDeviceSwitch _sw;
     private readonly DevT _dev;

@@ -25,7 +25,44 @@ internal sealed class FatNode
     internal uint CachedIndex;    // file cluster index of CachedCluster
     internal uint CachedCluster;  // 0 = nothing cached
 
+    /// <summary>
+    /// The whole chain as runs of physically contiguous clusters (NetBSD's fc_ cache, generalised), built
+    /// on the first backward seek so random access does not walk the FAT from the start every time.
+    /// Null = not built; dropped whenever the chain changes.
+    /// </summary>
+    internal FatExtent[]? Extents;
+
     public bool IsDirectory => IsRoot || Entry.IsDirectory;
 
-    public void ForgetChainCache() => CachedCluster = 0;
+    public void ForgetChainCache()
+    {
+        CachedCluster = 0;
+        Extents = null;
+    }
+}
+
+/// <summary>Clusters [<see cref="FirstCluster"/>, +<see cref="Count"/>) hold file clusters [<see cref="FileIndex"/>, +Count).</summary>
+internal readonly record struct FatExtent(uint FileIndex, uint FirstCluster, uint Count)
+{
+    /// <summary>Binary search for the run holding file cluster <paramref name="index"/>.</summary>
+    public static bool Find(FatExtent[] runs, uint index, out uint cluster)
+    {
+        int lo = 0, hi = runs.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var run = runs[mid];
+            if (index < run.FileIndex)
+                hi = mid - 1;
+            else if (index - run.FileIndex >= run.Count)
+                lo = mid + 1;
+            else
+            {
+                cluster = run.FirstCluster + (index - run.FileIndex);
+                return true;
+            }
+        }
+        cluster = 0;
+        return false;
+    }
 }

@@ -168,6 +168,7 @@ internal sealed partial class FatVolume
         int err = Fat.Allocate(last, needed - have, out uint first);
         if (err != 0)
             return err;
+        node.Extents = null;   // the run map no longer covers the whole chain
         if (start == 0)
         {
             node.Entry.SetFirstCluster(first, Geometry.Type);

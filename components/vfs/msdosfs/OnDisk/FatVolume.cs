@@ -185,6 +185,21 @@ internal sealed partial class FatVolume
             c = node.CachedCluster;
             i = node.CachedIndex;
         }
+        else if (node is not null && index > 0 && start != 0 && !node.IsDirectory)
+        {
+            // A backward (or first, far) seek: look the cluster up in the run map instead of walking
+            // the FAT from the start. A chain the map cannot describe (loop, bad link) takes the walk
+            // below, which reports the error.
+            if (node.Extents is null)
+                node.Extents = BuildExtents(start);
+            if (node.Extents.Length > 0 && FatExtent.Find(node.Extents, index, out uint found))
+            {
+                node.CachedIndex = index;
+                node.CachedCluster = found;
+                cluster = found;
+                return 0;
+            }
+        }
         if (!Fat.IsValidCluster(c))
             return c == 0 ? Errno.ENOENT : Errno.EIO;
         uint limit = Geometry.CountOfClusters;
@@ -206,6 +221,34 @@ internal sealed partial class FatVolume
         }
         cluster = c;
         return 0;
+    }
+
+    /// <summary>The chain from <paramref name="start"/> as contiguous runs; empty when the chain is corrupt.</summary>
+    private FatExtent[] BuildExtents(uint start)
+    {
+        var runs = new System.Collections.Generic.List<FatExtent>();
+        uint runStart = start, runCount = 1, fileIndex = 0, c = start;
+        for (uint steps = 0; ; steps++)
+        {
+            if (steps > Geometry.CountOfClusters || !Fat.IsValidCluster(c) || Fat.Next(c, out uint next) != 0)
+                return [];
+            if (next == 0)
+                break;
+            if (next == c + 1)
+            {
+                runCount++;
+            }
+            else
+            {
+                runs.Add(new FatExtent(fileIndex, runStart, runCount));
+                fileIndex += runCount;
+                runStart = next;
+                runCount = 1;
+            }
+            c = next;
+        }
+        runs.Add(new FatExtent(fileIndex, runStart, runCount));
+        return runs.ToArray();
     }
 
     /// <summary>Counts the chain's clusters (EIO on a loop or corrupt link), and returns its last one.</summary>
