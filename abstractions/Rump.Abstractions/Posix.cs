@@ -52,6 +52,8 @@ public enum EtfsType
     Directory = 3,
     /// <summary>Host directory appears as a directory subtree.</summary>
     DirectorySubtree = 4,
+    /// <summary>Host file appears as a read-only block device (opened read-only: other readers may share it).</summary>
+    BlockReadOnly = 5,
 }
 
 /// <summary>struct stat.</summary>

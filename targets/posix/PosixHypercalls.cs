@@ -200,10 +200,17 @@ internal static class PosixHypercalls
         {
             if (Directory.Exists(path))
                 return Errno.EISDIR;
-            var handle = File.OpenHandle(path, mode, access, FileShare.ReadWrite | FileShare.Delete,
-                (flags & Hyp.OPEN_BIO) != 0 ? FileOptions.Asynchronous : FileOptions.None);
+            // A disk opened for writing is locked against every other opener (.NET takes flock(2) LOCK_EX
+            // for FileShare.None and LOCK_SH otherwise): two kernels writing one FAT image would corrupt it.
+            bool bio = (flags & Hyp.OPEN_BIO) != 0;
+            var share = bio && (access & FileAccess.Write) != 0 ? FileShare.None : FileShare.ReadWrite | FileShare.Delete;
+            var handle = File.OpenHandle(path, mode, access, share, bio ? FileOptions.Asynchronous : FileOptions.None);
             fd = PosixFiles.Add(handle);
             return 0;
+        }
+        catch (IOException e) when (e.HResult == 11 && (flags & Hyp.OPEN_BIO) != 0)
+        {
+            return Errno.EBUSY;   // flock: the disk is in use by another kernel or program
         }
         catch (Exception e)
         {

@@ -33,6 +33,7 @@ public sealed class ImageSession : IDisposable
     private readonly KernelOptions _options;
     private readonly ToolConsole _console;
     private readonly Dictionary<string, string> _devices = new(StringComparer.Ordinal);        // full image path → /dev/imgN
+    private readonly HashSet<string> _readOnlyDevices = new(StringComparer.Ordinal);          // /dev/imgN attached read-only
     private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
     private bool _closed;
 
@@ -100,9 +101,12 @@ public sealed class ImageSession : IDisposable
     }
 
     /// <summary>Registers the image file as a block device once per session; returns its key (<c>/dev/imgN</c>).</summary>
-    public string Attach(ImageSpec spec, out string fullPath)
+    public string Attach(ImageSpec spec, out string fullPath, bool readOnly = false)
     {
         fullPath = _console.HostPath(spec.Image);
+        // A symbolic link names the image it points to (FileInfo.Length of a link is the link's own size).
+        if (File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { Exists: true } target)
+            fullPath = target.FullName;
         if (_devices.TryGetValue(fullPath, out var existing))
             return existing;
         if (Directory.Exists(fullPath))
@@ -111,10 +115,17 @@ public sealed class ImageSession : IDisposable
             throw new ToolErrnoException((int)Errno.ENOENT, spec.Image);
         var size = new FileInfo(fullPath).Length;
         var key = "/dev/img" + _devices.Count.ToString(CultureInfo.InvariantCulture);
-        var err = Sys.EtfsRegister(key, fullPath, EtfsType.Block, 0, size);
+        // Decided before the kernel opens the image: once it holds the image's lock, a test open here would fail.
+        readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath);
+        // Read-only sessions share the image with other readers; a writer locks it (EBUSY for the others).
+        var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
+        if (err == (int)Errno.EBUSY)
+            throw new ToolException(spec.Image + ": image in use (another rumpctl or program is writing it)");
         if (err != 0)
             throw new ToolErrnoException(err, spec.Image);
         _devices.Add(fullPath, key);
+        if (readOnly)
+            _readOnlyDevices.Add(key);
         return key;
     }
 
@@ -138,7 +149,7 @@ public sealed class ImageSession : IDisposable
     /// <summary>Mounts the file system <paramref name="spec"/> names (whole disk or partition N), once per session.</summary>
     public MountedImage Mount(ImageSpec spec, bool readOnly = false)
     {
-        var key = Attach(spec, out var fullPath);
+        var key = Attach(spec, out var fullPath, readOnly);
         var device = spec.Partition is int p ? key + "p" + p.ToString(CultureInfo.InvariantCulture) : key;
         if (_mounts.TryGetValue(device, out var mounted))
             return mounted;
@@ -146,7 +157,7 @@ public sealed class ImageSession : IDisposable
         if (spec.Partition is not null && Sys.Stat(device, out _) != 0)
             throw new ToolException(spec.Image + ": no partition " + spec.Partition + " (" + DescribePartitions(spec) + ")");
 
-        readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath);
+        readOnly |= _readOnlyDevices.Contains(key);
         var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
         var err = Sys.Mkdir(mountPoint, 0x1ED /* 0755 */);
         if (err != 0 && err != (int)Errno.EEXIST)
@@ -181,7 +192,7 @@ public sealed class ImageSession : IDisposable
     /// <summary>The partitions of a disk (wedges <c>KEYp1</c>, <c>KEYp2</c>…), each with its size and, when it mounts, its file system.</summary>
     public IReadOnlyList<PartitionInfo> ListPartitions(ImageSpec spec)
     {
-        var key = Attach(spec, out _);
+        var key = Attach(spec, out _, readOnly: true);
         var list = new List<PartitionInfo>();
         // Wedge numbers may have gaps (MBR slot 1 empty, 2 used): probe the slots an MBR or a GPT can hold.
         for (var n = 1; n <= 128; n++)

@@ -135,16 +135,30 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
         return number >= 1;
     }
 
-    /// <summary>Collapses repeated slashes and <c>.</c> components, keeps <c>..</c> for the kernel's namei.</summary>
+    /// <summary>
+    /// Collapses repeated slashes, <c>.</c> and <c>..</c> components. <c>..</c> is resolved here, inside the
+    /// image, and stops at the image's root (as <c>/..</c> is <c>/</c>): a path must never leave the mounted
+    /// file system for the kernel's own tree (the image is mounted at /mnt inside the kernel). FAT has no
+    /// symbolic links, so the lexical result is the path the kernel would resolve.
+    /// </summary>
     public static string NormalizePath(string path, out bool trailingSlash)
     {
-        trailingSlash = path.Length > 1 && path.EndsWith('/');
+        trailingSlash = path.Length > 1 && (path.EndsWith('/') || path.EndsWith("/.", StringComparison.Ordinal) || path.EndsWith("/..", StringComparison.Ordinal));
         var parts = new List<string>();
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (part != ".")
-                parts.Add(part);
+            if (part == ".")
+                continue;
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                    parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+            parts.Add(part);
         }
+        if (parts.Count == 0)
+            trailingSlash = false;
         return "/" + string.Join('/', parts);
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.CommandLine.Invocation;
 using System.Linq;
 
@@ -35,18 +36,45 @@ public static class RumpCtl
         root.SetAction(parse => Execute(parse, globals, console, Demo.Run));
 
         var parse = root.Parse(args);
-        if (parse.Action is ParseErrorAction)
+        var unknownOption = UnknownOption(parse);
+        if (parse.Action is ParseErrorAction || unknownOption is not null)
         {
             foreach (var error in parse.Errors)
                 console.Error.WriteLine("rumpctl: " + error.Message);
+            if (unknownOption is not null && parse.Errors.Count == 0)
+                console.Error.WriteLine("rumpctl: unknown option '" + unknownOption + "' (a path that starts with '-' goes after '--')");
             var verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
             console.Error.WriteLine("Try 'rumpctl" + verb + " --help'.");
             console.Flush();
             return ExitCodes.Usage;
         }
         var exit = parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
-        console.Flush();
+        try
+        {
+            console.Flush();
+        }
+        catch (ToolException e)
+        {
+            console.Error.WriteLine("rumpctl: " + e.Message);
+            exit = exit == 0 ? e.ExitCode : exit;
+        }
         return exit;
+    }
+
+    /// <summary>
+    /// An argument that looks like an option ("--frob", "-z") is an unknown option, not a path: the parser
+    /// would hand it to the verb as an operand. After "--" anything is an operand.
+    /// </summary>
+    private static string? UnknownOption(ParseResult parse)
+    {
+        foreach (var token in parse.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash)
+                return null;
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+                return token.Value;
+        }
+        return null;
     }
 
     private static void Verb(RootCommand root, Command command, GlobalOptions globals, ToolConsole console, Action<ParseResult, VerbContext> body)
@@ -89,7 +117,14 @@ public static class RumpCtl
             {
                 context.Fail("closing the kernel: " + e.Message, ExitCodes.Kernel);
             }
-            console.Flush();
+            try
+            {
+                console.Flush();
+            }
+            catch (ToolException e)
+            {
+                context.Fail(e.Message, e.ExitCode);
+            }
         }
         return context.ExitCode;
     }

@@ -15,6 +15,7 @@ public sealed class ToolConsole
 
     public ToolConsole(Stream output, TextWriter error, bool outputIsTerminal = false, bool errorIsTerminal = false, string? workingDirectory = null)
     {
+        output = new GuardedOutput(output);
         OutputStream = output;
         Out = new StreamWriter(output, Utf8NoBom, bufferSize: 16 * 1024, leaveOpen: true) { AutoFlush = false, NewLine = "\n" };
         Error = error;
@@ -76,4 +77,69 @@ public sealed class ToolConsole
     }
 
     public string HostPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+}
+
+/// <summary>
+/// Standard output that fails like a tool: a write error (a full disk, a closed pipe) becomes
+/// "standard output: No space left on device" (exit 1) once, and later writes are dropped so that
+/// flushing on the way out cannot throw again.
+/// </summary>
+internal sealed class GuardedOutput(Stream inner) : Stream
+{
+    private bool _failed;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (_failed)
+            return;
+        try
+        {
+            inner.Write(buffer);
+        }
+        catch (IOException e)
+        {
+            throw Failed(e);
+        }
+    }
+
+    public override void Flush()
+    {
+        if (_failed)
+            return;
+        try
+        {
+            inner.Flush();
+        }
+        catch (IOException e)
+        {
+            throw Failed(e);
+        }
+    }
+
+    private ToolException Failed(IOException e)
+    {
+        _failed = true;
+        var message = e.Message;
+        var cut = message.IndexOf(" : ", StringComparison.Ordinal);
+        return new ToolException("standard output: " + (cut > 0 ? message.Substring(0, cut) : message));
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
 }

@@ -62,7 +62,16 @@ public sealed class VerbContext
     /// <summary>Prints <c>rumpctl: message</c> and remembers the exit code (the first failure's code wins).</summary>
     public void Fail(string message, int exitCode = ExitCodes.Failure)
     {
-        Console.Out.Flush();
+        try
+        {
+            Console.Out.Flush();
+        }
+        catch (ToolException e)
+        {
+            Console.Error.WriteLine("rumpctl: " + e.Message);
+            if (ExitCode == 0)
+                ExitCode = e.ExitCode;
+        }
         Console.Error.WriteLine("rumpctl: " + message);
         if (ExitCode == 0)
             ExitCode = exitCode;

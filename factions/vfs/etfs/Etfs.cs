@@ -63,7 +63,7 @@ internal static class Etfs
                 return EINVAL;
             if (size <= 0)
                 size = hostSize - begin;
-            else if (ftype == Hyp.FT_REG && begin + size > hostSize && type == Rump.EtfsType.Block)
+            else if (ftype == Hyp.FT_REG && begin + size > hostSize && type is Rump.EtfsType.Block or Rump.EtfsType.BlockReadOnly)
                 return EINVAL;
         }
 
@@ -76,7 +76,8 @@ internal static class Etfs
             switch (type)
             {
                 case Rump.EtfsType.Block:
-                    error = RegisterBlock(l, reg, hostPath, begin, size);
+                case Rump.EtfsType.BlockReadOnly:
+                    error = RegisterBlock(l, reg, hostPath, begin, size, type == Rump.EtfsType.BlockReadOnly);
                     break;
                 case Rump.EtfsType.Char:
                 {
@@ -108,11 +109,13 @@ internal static class Etfs
         }
     }
 
-    private static int RegisterBlock(Lwp l, Registration reg, string hostPath, long begin, long size)
+    private static int RegisterBlock(Lwp l, Registration reg, string hostPath, long begin, long size, bool readOnly)
     {
-        var error = Hyp.Open(hostPath, Hyp.OPEN_RDWR | Hyp.OPEN_BIO, out var fd);
-        var readOnly = false;
-        if (error != 0)
+        int fd = -1;
+        var error = readOnly ? EACCES : Hyp.Open(hostPath, Hyp.OPEN_RDWR | Hyp.OPEN_BIO, out fd);
+        // Only a host file we may not write falls back to read-only; EBUSY (the image is locked by
+        // another writer) must reach the caller.
+        if (error is EACCES or EPERM or EROFS)
         {
             error = Hyp.Open(hostPath, Hyp.OPEN_RDONLY | Hyp.OPEN_BIO, out fd);
             readOnly = true;

@@ -41,11 +41,13 @@ public static class Copying
 
         // The target first, read-write, so that a source on the same file system shares the mount.
         IFileTree to;
+        ImageSpec? targetSpec = null;
         string target;
         bool targetTrailingSlash;
         if (targetOnImage)
         {
             var spec = context.Spec(targetText);
+            targetSpec = spec;
             to = context.Tree(spec);
             target = spec.Path;
             targetTrailingSlash = spec.TrailingSlash;
@@ -66,9 +68,12 @@ public static class Copying
         {
             IFileTree from;
             string source;
+            var sameFileSystem = false;
             if (ImageSpec.LooksLikeImageSpec(sourceText, cwd))
             {
                 var spec = context.Spec(sourceText);
+                sameFileSystem = targetSpec is not null && spec.Partition == targetSpec.Partition
+                    && context.Console.HostPath(spec.Image) == context.Console.HostPath(targetSpec.Image);
                 from = context.Tree(spec);
                 source = spec.Path;
             }
@@ -93,6 +98,10 @@ public static class Copying
             {
                 destination = target;
             }
+            // Within one file system, a directory copied below itself would nest without end (GNU cp refuses too).
+            if (sameFileSystem && (destination == source || destination.StartsWith(source.TrimEnd('/') + "/", System.StringComparison.Ordinal))
+                && from.TryStat(source, out var sourceInfo) && sourceInfo.IsDirectory)
+                throw new ToolException("cannot copy a directory, " + from.Display(source) + ", into itself, " + to.Display(destination));
             copier.Copy(from, source, to, destination, recursive);
         });
     }
