@@ -35,8 +35,11 @@ internal sealed class Proc
     /// <summary>Current directory vnode; owned and cast by the vfs faction, changed under <see cref="Lock"/>.</summary>
     public object? Cwd;
 
-    /// <summary>Root directory vnode; owned and cast by the vfs faction, changed under <see cref="Lock"/>.</summary>
-    public object? Root;
+    /// <summary>
+    /// Root directory vnode (chroot); owned and cast by the vfs faction, changed under <see cref="Lock"/>.
+    /// Null = the kernel's root: nothing sets it while chroot(2) is not in the system-call table.
+    /// </summary>
+    public object? Root { get; set; }
 
     /// <summary>A new lwp of this process (for a kernel thread).</summary>
     internal Lwp NewLwp(string name)

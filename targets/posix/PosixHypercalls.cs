@@ -200,10 +200,13 @@ internal static class PosixHypercalls
         {
             if (Directory.Exists(path))
                 return Errno.EISDIR;
-            // A disk opened for writing is locked against every other opener (.NET takes flock(2) LOCK_EX
-            // for FileShare.None and LOCK_SH otherwise): two kernels writing one FAT image would corrupt it.
+            // With the boot parameter RUMP_LOCKDISKS=1 (rumpctl sets it), a disk opened for writing is locked
+            // against every other opener: .NET takes flock(2) LOCK_EX for FileShare.None and LOCK_SH otherwise,
+            // so a second kernel or a program such as mtools cannot write the same image at the same time.
+            // Off by default: a host may legitimately read an image file a kernel has open.
             bool bio = (flags & Hyp.OPEN_BIO) != 0;
-            var share = bio && (access & FileAccess.Write) != 0 ? FileShare.None : FileShare.ReadWrite | FileShare.Delete;
+            bool lockDisks = s_params.TryGetValue("RUMP_LOCKDISKS", out var lockParam) && lockParam == "1";
+            var share = bio && lockDisks && (access & FileAccess.Write) != 0 ? FileShare.None : FileShare.ReadWrite | FileShare.Delete;
             var handle = File.OpenHandle(path, mode, access, share, bio ? FileOptions.Asynchronous : FileOptions.None);
             fd = PosixFiles.Add(handle);
             return 0;

@@ -85,6 +85,8 @@ public sealed class ImageSession : IDisposable
         {
             Verbose = options.Verbose,
             HostName = "rumpctl",
+            // Lock written images (flock) so that two writers never share one image.
+            Parameters = new Dictionary<string, string> { ["RUMP_LOCKDISKS"] = "1" },
             Console = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null,
         };
         IRumpKernel kernel;
@@ -139,6 +141,11 @@ public sealed class ImageSession : IDisposable
                 return true;
             using var handle = File.OpenHandle(fullPath, System.IO.FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
             return false;
+        }
+        catch (IOException e) when (e.HResult == 11)
+        {
+            // EWOULDBLOCK from flock: another rumpctl (or program) holds the image for writing.
+            throw new ToolException(Path.GetFileName(fullPath) + ": image in use (another rumpctl or program is writing it)");
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {

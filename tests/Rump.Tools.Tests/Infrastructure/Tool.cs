@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace Rump.Tools.Tests;
@@ -52,5 +53,39 @@ public static class Tool
             throw new TimeoutException("rumpctl " + string.Join(' ', args) + " did not finish in 120 s");
         }
         return new ToolRun(process.ExitCode, stdout.ToArray(), stderr.Result);
+    }
+
+    /// <summary>As a process with standard output sent to <paramref name="stdoutPath"/> (e.g. /dev/full).</summary>
+    public static ToolRun RunProcessWithStdout(string workingDirectory, string stdoutPath, params string[] args)
+    {
+        var quoted = string.Join(' ', args.Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet '" + Path.Combine(AppContext.BaseDirectory, "rumpctl.dll") + "' " + quoted + " > '" + stdoutPath + "'");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("rumpctl " + string.Join(' ', args) + " did not finish in 120 s");
+        }
+        return new ToolRun(process.ExitCode, Array.Empty<byte>(), stderr);
+    }
+
+    /// <summary>Starts rumpctl as a process and returns at once (standard error redirected, read it after exit).</summary>
+    public static Process StartProcess(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rumpctl.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.RedirectStandardOutput = false;
+        return Process.Start(start)!;
     }
 }
