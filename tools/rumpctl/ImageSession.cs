@@ -118,11 +118,11 @@ public sealed class ImageSession : IDisposable
         var size = new FileInfo(fullPath).Length;
         var key = "/dev/img" + _devices.Count.ToString(CultureInfo.InvariantCulture);
         // Decided before the kernel opens the image: once it holds the image's lock, a test open here would fail.
-        readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath);
+        readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath, spec.Image);
         // Read-only sessions share the image with other readers; a writer locks it (EBUSY for the others).
         var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
         if (err == (int)Errno.EBUSY)
-            throw new ToolException(spec.Image + ": image in use (another rumpctl or program is writing it)");
+            throw ImageInUse(spec.Image);
         if (err != 0)
             throw new ToolErrnoException(err, spec.Image);
         _devices.Add(fullPath, key);
@@ -131,8 +131,11 @@ public sealed class ImageSession : IDisposable
         return key;
     }
 
+    /// <summary>The image is locked (flock) by another writer: a kernel of another rumpctl, or a program such as mtools.</summary>
+    private static ToolException ImageInUse(string image) => new(image + ": image in use (another rumpctl or program is writing it)");
+
     /// <summary>True when the image file cannot be written (no write bits, or opening it for writing fails).</summary>
-    public static bool IsReadOnlyFile(string fullPath)
+    private static bool IsReadOnlyFile(string fullPath, string image)
     {
         try
         {
@@ -145,7 +148,7 @@ public sealed class ImageSession : IDisposable
         catch (IOException e) when (e.HResult == 11)
         {
             // EWOULDBLOCK from flock: another rumpctl (or program) holds the image for writing.
-            throw new ToolException(Path.GetFileName(fullPath) + ": image in use (another rumpctl or program is writing it)");
+            throw ImageInUse(image);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
