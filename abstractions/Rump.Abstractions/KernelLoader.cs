@@ -6,8 +6,11 @@ using System.Runtime.Loader;
 namespace Rump;
 
 /// <summary>
-/// Loads a kernel assembly into its own collectible load context. Each loaded kernel has its own statics,
-/// so kernels of different targets and vintages, and several instances of one, run side by side.
+/// Loads a kernel assembly into its own load context. Each loaded kernel has its own statics, so kernels of
+/// different targets and vintages, and several instances of one, run side by side. The context is collectible by
+/// default (shutdown unloads the kernel); a one-shot host that never unloads loads it non-collectible
+/// (<see cref="Load(string, bool)"/>), which lets the runtime use the kernel's ReadyToRun code instead of
+/// JIT-compiling every method (the runtime ignores precompiled code in collectible contexts).
 /// </summary>
 public sealed class RumpKernelLoader
 {
@@ -24,13 +27,24 @@ public sealed class RumpKernelLoader
 
     public KernelInfo Info => Factory.Info;
 
+    /// <summary>True when shutting the kernel down unloads its load context.</summary>
+    public bool IsCollectible => _context.IsCollectible;
+
     /// <summary>Loads the kernel assembly at <paramref name="path"/> into a new collectible load context.</summary>
-    public static RumpKernelLoader Load(string path)
+    public static RumpKernelLoader Load(string path) => Load(path, collectible: true);
+
+    /// <summary>
+    /// Loads the kernel assembly at <paramref name="path"/> into a new load context. A non-collectible context
+    /// stays in the process until it exits (<see cref="Unload"/> does nothing) but runs the kernel's ReadyToRun
+    /// code; each load still gets its own statics. The runtime runs an image's precompiled code only in the first
+    /// load context that maps that file: later loads of the same path JIT (copy the file for a second fast one).
+    /// </summary>
+    public static RumpKernelLoader Load(string path, bool collectible)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
             throw new FileNotFoundException("kernel assembly not found: " + full, full);
-        var context = new KernelLoadContext(full);
+        var context = new KernelLoadContext(full, collectible);
         try
         {
             var assembly = context.LoadFromAssemblyPath(full);
@@ -41,7 +55,8 @@ public sealed class RumpKernelLoader
         }
         catch
         {
-            context.Unload();
+            if (context.IsCollectible)
+                context.Unload();
             throw;
         }
     }
@@ -50,6 +65,13 @@ public sealed class RumpKernelLoader
     public static IRumpKernel Boot(string path, BootOptions? options = null)
     {
         var loader = Load(path);
+        return loader.BootInstance(options ?? new BootOptions());
+    }
+
+    /// <summary>Loads non-collectible (ReadyToRun code runs) and boots: for one-shot hosts that never unload.</summary>
+    public static IRumpKernel BootOnce(string path, BootOptions? options = null)
+    {
+        var loader = Load(path, collectible: false);
         return loader.BootInstance(options ?? new BootOptions());
     }
 
@@ -62,8 +84,15 @@ public sealed class RumpKernelLoader
         return _booted;
     }
 
-    /// <summary>Starts unloading the load context. Call after shutdown; the context is collected once unreferenced.</summary>
-    public void Unload() => _context.Unload();
+    /// <summary>
+    /// Starts unloading the load context. Call after shutdown; the context is collected once unreferenced.
+    /// A non-collectible context cannot unload: it stays until the process exits.
+    /// </summary>
+    public void Unload()
+    {
+        if (_context.IsCollectible)
+            _context.Unload();
+    }
 
     /// <summary>A weak handle to the load context, to observe that unloading completed.</summary>
     public WeakReference ContextWeakReference() => new(_context, trackResurrection: false);
@@ -72,8 +101,8 @@ public sealed class RumpKernelLoader
     {
         private readonly AssemblyDependencyResolver _resolver;
 
-        public KernelLoadContext(string kernelPath)
-            : base("rump-kernel:" + Path.GetFileNameWithoutExtension(kernelPath), isCollectible: true)
+        public KernelLoadContext(string kernelPath, bool collectible)
+            : base("rump-kernel:" + Path.GetFileNameWithoutExtension(kernelPath), isCollectible: collectible)
             => _resolver = new AssemblyDependencyResolver(kernelPath);
 
         protected override Assembly? Load(AssemblyName name)

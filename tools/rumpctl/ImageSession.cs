@@ -61,7 +61,8 @@ public sealed class ImageSession : IDisposable
         RumpKernelLoader loader;
         try
         {
-            loader = RumpKernelLoader.Load(path);
+            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
+            loader = RumpKernelLoader.Load(path, collectible: false);
         }
         catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
         {
