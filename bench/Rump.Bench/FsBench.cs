@@ -160,10 +160,15 @@ internal static class FsBench
     public static int Ls(string[] args)
     {
         var sample = Demo.FindSample(Environment.CurrentDirectory);
+        Console.WriteLine("rumpctl: " + RumpctlDescription());
         var ls = Median(10, () => TimeRumpctl("ls", sample + ":/"));
         var lsLong = Median(10, () => TimeRumpctl("ls", "-l", sample + ":/DOCS"));
+        var help = Median(10, () => TimeRumpctl("--help"));
+        // The floor: a .NET process that starts the runtime and returns from Main (this benchmark's apphost).
+        var empty = Median(10, () => TimeProcess(Path.Combine(AppContext.BaseDirectory, "Rump.Bench"), "noop"));
         var mdir = Median(10, () => TimeProcess("mdir", "-i", sample, "::/"));
-        Console.WriteLine($"fs-ls small image: rumpctl ls {Ms(ls)}, rumpctl ls -l {Ms(lsLong)} (goal < 150 ms); mdir {Ms(mdir)} for scale");
+        Console.WriteLine($"fs-ls small image: rumpctl ls {Ms(ls)}, rumpctl ls -l {Ms(lsLong)} (goal < 150 ms); "
+            + $"rumpctl --help (no kernel) {Ms(help)}; empty .NET Main {Ms(empty)}; mdir {Ms(mdir)} for scale");
         return 0;
     }
 
@@ -193,6 +198,7 @@ internal static class FsBench
             Run("mcopy", "-s", "-i", image + ".tmp", tree, "::/");
             File.Move(image + ".tmp", image);
         }
+        Console.WriteLine("rumpctl: " + RumpctlDescription());
         var rump = Median(3, () => TimeRumpctl("tree", image));
         var mdir = Median(3, () => TimeProcess("mdir", "-/", "-i", image, "::/"));
         Console.WriteLine($"fs-walk {files} files in {files / 100} directories: rumpctl tree {Ms(rump)}, mdir -/ {Ms(mdir)}, ratio {Ratio(mdir.TotalSeconds / rump.TotalSeconds)} (goal >= 1×)");

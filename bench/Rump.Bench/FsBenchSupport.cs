@@ -93,13 +93,33 @@ internal static class FsBenchSupport
         return clock.Elapsed;
     }
 
-    /// <summary>rumpctl as a user runs it: the apphost beside this benchmark, else <c>dotnet rumpctl.dll</c>.</summary>
+    /// <summary>
+    /// rumpctl as a user runs it: <c>--rumpctl PATH</c>, else the published tool in <c>artifacts/rumpctl/</c>
+    /// (<c>dotnet publish tools/rumpctl -c Release</c>: ReadyToRun, its kernel beside it), else the apphost built
+    /// beside this benchmark (JIT-compiled; the figures then say so).
+    /// </summary>
     public static (string Tool, string[] Prefix) Rumpctl()
     {
+        var args = Environment.GetCommandLineArgs();
+        var i = Array.IndexOf(args, "--rumpctl");
+        if (i >= 0 && i + 1 < args.Length)
+            return (Path.GetFullPath(args[i + 1]), []);
+        if (Rump.Tools.KernelLocator.FindRepoRoot(AppContext.BaseDirectory) is string root
+            && File.Exists(Path.Combine(root, "artifacts", "rumpctl", "rumpctl")))
+            return (Path.Combine(root, "artifacts", "rumpctl", "rumpctl"), []);
         var apphost = Path.Combine(AppContext.BaseDirectory, "rumpctl");
         if (File.Exists(apphost))
             return (apphost, []);
         return ("dotnet", [Path.Combine(AppContext.BaseDirectory, "rumpctl.dll")]);
+    }
+
+    /// <summary>Which rumpctl the fs benchmarks run, for the figures' caption.</summary>
+    public static string RumpctlDescription()
+    {
+        var (tool, prefix) = Rumpctl();
+        var published = tool.Replace('\\', '/').Contains("/artifacts/rumpctl/", StringComparison.Ordinal);
+        return (prefix.Length == 0 ? tool : tool + " " + string.Join(' ', prefix))
+            + (published ? " (published, ReadyToRun)" : " (build output, JIT; publish with `dotnet publish tools/rumpctl -c Release` to measure what users run)");
     }
 
     public static TimeSpan TimeRumpctl(params string[] args)

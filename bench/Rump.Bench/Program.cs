@@ -5,6 +5,9 @@ using Rump.Bench;
 
 // Rump.Bench VERB: `dotnet run -c Release --project bench/Rump.Bench -- VERB [options]`.
 // Each verb measures its ratios in ONE run (baseline and subject side by side) and prints them.
+// `noop`: start the runtime and return, nothing else: the start-up floor fs-ls compares rumpctl with.
+if (args is ["noop"])
+    return 0;
 var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.Ordinal)
 {
     ["boot"] = ("[warm-runs] [kernel.dll]: first boot (incl. JIT), boot in a new load context, warm boot, shutdown, getpid", BootBench.Run),

@@ -121,6 +121,20 @@ internal static class VCache
         }
     }
 
+    /// <summary>
+    /// vcache_tryvget: a reference to a vnode the caller knows of but holds no reference to (the name cache's),
+    /// if it is still loaded — reviving it from the free list. False when it is being (or was) reclaimed.
+    /// </summary>
+    public static bool TryRef(Vnode vp)
+    {
+        s_lock.Enter();
+        bool loaded = vp.State == VnodeState.Loaded;
+        if (loaded && vp.UseCount++ == 0)
+            FreeListRemove(vp);
+        s_lock.Exit();
+        return loaded;
+    }
+
     /// <summary>vref: another reference to a vnode already referenced by the caller.</summary>
     public static void Ref(Vnode vp)
     {
@@ -255,6 +269,8 @@ internal static class VCache
 
     private static void FinishReclaim(Vnode vp)
     {
+        // No name may lead to a vnode that is going away (cache_purge in vclean).
+        NameCache.Purge(vp);
         vp.Lock();
         vp.Op.Reclaim(vp);
         vp.Op = VnodeOps.Dead;

@@ -15,6 +15,7 @@ internal static class VfsFaction
         // Statics outlive an instance's shutdown: a warm boot in the same load context starts clean.
         Vfs.Reset();
         VCache.Reset();
+        NameCache.Reset();
         Bio.Init();
         var error = Vfs.Register(new RumpfsVfsOps());
         if (error == 0)

@@ -33,6 +33,23 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
 
     public override int Lookup(Vnode dvp, ComponentName cnp, out Vnode? vp)
     {
+        if (!cnp.IsDotDot)
+        {
+            int cached = NameCache.Lookup(dvp, cnp.Name, out vp);
+            if (cached >= 0)
+                return cached;
+        }
+        int error = LookupOnDisk(dvp, cnp, out vp);
+        // A name about to be created or renamed to is not remembered as absent (it will not be for long).
+        if (error == 0 && !cnp.IsDotDot)
+            NameCache.Enter(dvp, cnp.Name, vp);
+        else if (error == Errno.ENOENT && !cnp.IsDotDot && (!cnp.IsLast || cnp.Op == NameiOp.Lookup))
+            NameCache.Enter(dvp, cnp.Name, null);
+        return error;
+    }
+
+    private static int LookupOnDisk(Vnode dvp, ComponentName cnp, out Vnode? vp)
+    {
         vp = null;
         var m = MountOf(dvp);
         var dir = NodeOf(dvp);
@@ -51,7 +68,10 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             }
             else
             {
-                int e = v.Lookup(dirStart, cnp.Name, out var slot);
+                // Start where readdir saw this name, else after the last name found here.
+                if (dir.NameOffsets is { } offsets && offsets.TryGetValue(cnp.Name, out long seen))
+                    dir.LookupHint = seen;
+                int e = v.Lookup(dirStart, cnp.Name, ref dir.LookupHint, out var slot);
                 if (e != 0)
                     return e;
                 if (slot.Entry.DIR_Name.IsDot)
@@ -89,6 +109,8 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         m.Lock.Enter();
         try
         {
+            // FAT names are case-insensitive and have 8.3 aliases: the new entry may answer names cached as absent.
+            NameCache.PurgeNegative(dvp);
             int e = m.Volume.Create(m.DirStartOf(NodeOf(dvp)), cnp.Name, AttrFromMode(vap), out var node);
             if (e == 0)
                 e = m.Volume.Sync();
@@ -112,6 +134,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         m.Lock.Enter();
         try
         {
+            NameCache.PurgeNegative(dvp);
             int e = m.Volume.Mkdir(m.DirStartOf(NodeOf(dvp)), cnp.Name, out var node);
             if (e == 0)
                 e = m.Volume.Sync();
@@ -129,6 +152,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
 
     public override int Remove(Vnode dvp, Vnode vp, ComponentName cnp)
     {
+        NameCache.Purge(vp);   // under every name it was looked up by
         var m = MountOf(dvp);
         var node = NodeOf(vp);
         m.Lock.Enter();
@@ -147,6 +171,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
 
     public override int Rmdir(Vnode dvp, Vnode vp, ComponentName cnp)
     {
+        NameCache.Purge(vp);
         var m = MountOf(dvp);
         var node = NodeOf(vp);
         m.Lock.Enter();
@@ -180,6 +205,11 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
 
     public override int Rename(Vnode fdvp, Vnode fvp, ComponentName fcnp, Vnode tdvp, Vnode? tvp, ComponentName tcnp)
     {
+        // The old names of both, and the destination's absent names (the new one, its case variants and alias).
+        NameCache.Purge(fvp);
+        if (tvp is not null)
+            NameCache.Purge(tvp);
+        NameCache.PurgeNegative(tdvp);
         var m = MountOf(fdvp);
         var v = m.Volume;
         var node = NodeOf(fvp);
@@ -446,10 +476,13 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                 return uio.Done == 0 ? Errno.EINVAL : 0;
             cookie = 2;
         }
+        // Records are gathered under the volume lock and copied out after it, a batch at a time: as many as
+        // the caller's buffer can take (at least 32), so a large getdents buffer costs one scan of the directory.
         var batch = new List<(ulong Fileno, byte Type, string Name, long Next)>(32);
         while (true)
         {
             batch.Clear();
+            int room = uio.Resid, batchBytes = 0;
             long scanFrom = synth ? cookie - 2 : cookie;
             long resume;
             m.Lock.Enter();
@@ -469,7 +502,14 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                 byte type = s.Entry.IsDirectory ? Rump.Dirent.DT_DIR : Rump.Dirent.DT_REG;
                 long next = s.Offset + FatDirEntry.Size + (synth ? 2 : 0);
                 batch.Add((fileno, type, s.Name, next));
-                return batch.Count < 32;
+                batchBytes += Rump.Dirent.RecordLength(System.Text.Encoding.UTF8.GetByteCount(s.Name));
+                if (!s.Entry.DIR_Name.IsDot && !s.Entry.DIR_Name.IsDotDot)
+                {
+                    var offsets = dir.NameOffsets ??= new Dictionary<string, long>(StringComparer.Ordinal);
+                    if (offsets.Count < FatNode.MaxNameOffsets || offsets.ContainsKey(s.Name))
+                        offsets[s.Name] = s.LfnOffset;
+                }
+                return batch.Count < 32 || batchBytes < room;
             }, out resume);
             m.Lock.Exit();
             if (e != 0)
@@ -480,7 +520,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                     return uio.Done == 0 ? Errno.EINVAL : 0; // not even one record fits: getdents(2) says EINVAL
                 cookie = next;
             }
-            if (batch.Count < 32)
+            if (batch.Count < 32 || batchBytes < room)
             {
                 eof = true;
                 // Resume past trailing free entries too.

@@ -21,6 +21,17 @@ internal sealed class FatNode
     public bool EntryDirty;
     /// <summary>Owned by the vnode layer (the vnode of this node).</summary>
     public object? Owner;
+    /// <summary>A directory's lookup hint: the record after the last name found in it (see <see cref="FatVolume.Lookup(uint, string, ref long, out FatDirSlot)"/>).</summary>
+    internal long LookupHint;
+    /// <summary>
+    /// A directory's names as its last readdir returned them → where their records begin: where a lookup of that
+    /// exact name starts (tree walks look up what they just listed, in their own order). Only a hint: the lookup
+    /// reads the record there and scans on when it does not match. Null until a readdir.
+    /// </summary>
+    internal System.Collections.Generic.Dictionary<string, long>? NameOffsets;
+
+    /// <summary>Most names <see cref="NameOffsets"/> keeps per directory.</summary>
+    internal const int MaxNameOffsets = 16384;
 
     internal uint CachedIndex;    // file cluster index of CachedCluster
     internal uint CachedCluster;  // 0 = nothing cached

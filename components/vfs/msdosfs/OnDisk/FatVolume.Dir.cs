@@ -24,7 +24,11 @@ internal sealed partial class FatVolume
     public const long MaxDirBytes = 65536L * FatDirEntry.Size;
 
     private byte[]? _dirChunk;   // ".." reads, entry removal
-    private byte[]? _scanChunk;  // ScanDir and AddEntry (neither runs inside the other)
+    private byte[]? _scanChunk;  // AddEntry
+    private byte[]? _scanWindow; // ScanDir: several contiguous clusters of a directory per device read
+
+    /// <summary>Most bytes of a directory <see cref="ScanDir"/> reads at once (when its clusters are contiguous).</summary>
+    private const int DirWindowBytes = 32 * 1024;
 
     private int DirChunkSize(uint dirStart) => dirStart == 0 ? Geometry.BytesPerSector : Geometry.BytesPerCluster;
 
@@ -49,6 +53,53 @@ internal sealed partial class FatVolume
             return error;
         deviceOffset = Geometry.ClusterOffset(cluster);
         return ReadClusterBytes(cluster, 0, chunk);
+    }
+
+    /// <summary>
+    /// Reads directory bytes from <paramref name="offset"/> (a multiple of the chunk size) into
+    /// <paramref name="window"/>: at least the chunk holding it, and the chunks after it as long as they are
+    /// contiguous on the device (the fixed root always is; a cluster chain while each link is "next cluster") —
+    /// one device request for a directory mcopy or this driver wrote in one piece. <paramref name="length"/> is
+    /// what was read; ENOENT past the directory's end.
+    /// </summary>
+    private int ReadDirWindow(uint dirStart, long offset, Span<byte> window, out int length)
+    {
+        length = 0;
+        if (offset >= MaxDirBytes)
+            return Errno.ENOENT;
+        int unit = DirChunkSize(dirStart);
+        long limit = Math.Min(window.Length, MaxDirBytes - offset);
+        if (dirStart == 0)
+        {
+            long rootBytes = (long)Geometry.RootEntryCount * FatDirEntry.Size;
+            if (offset >= rootBytes)
+                return Errno.ENOENT;
+            long n = Math.Min(limit, rootBytes - offset);
+            n -= n % unit;
+            if (n < unit)
+                n = unit;
+            length = (int)n;
+            return Device.Read(Geometry.RootDirOffset + offset, window.Slice(0, length));
+        }
+        int error = ChainCluster(null, dirStart, (uint)(offset >> Geometry.ClusterShift), out uint first);
+        if (error != 0)
+            return error;
+        if (!Fat.IsValidCluster(first))
+            return Errno.EIO;
+        uint count = 1;
+        while ((count + 1) * (long)unit <= limit && Fat.Next(first + count - 1, out uint next) == 0
+               && next == first + count && Fat.IsValidCluster(next))
+            count++;
+        long dev = Geometry.ClusterOffset(first);
+        length = checked((int)(count * (long)unit));
+        if (dev + length > Device.SizeBytes)
+        {
+            // The chain runs past a truncated image: read what the device holds (whole clusters), EIO if none.
+            length = (int)Math.Max(0, (Device.SizeBytes - dev) / unit * unit);
+            if (length == 0)
+                return Errno.EIO;
+        }
+        return Device.Read(dev, window.Slice(0, length));
     }
 
     /// <summary>
@@ -104,18 +155,19 @@ internal sealed partial class FatVolume
         if (error0 != 0)
             return error0;
         int chunkSize = DirChunkSize(dirStart);
-        var chunk = (_scanChunk ??= new byte[Geometry.BytesPerCluster]).AsSpan(0, chunkSize);
+        var window = (_scanWindow ??= new byte[Math.Max(Geometry.BytesPerCluster, DirWindowBytes)]).AsSpan();
         Span<char> lfn = stackalloc char[FatLfnEntry.MaxEntries * FatLfnEntry.CharsPerEntry];
         int expect = 0, total = 0;
         byte sum = 0;
         long lfnStart = -1;
-        long chunkBase = -1;
+        long windowBase = -1;
+        int windowLength = 0;
         for (long pos = offset & ~31L; ; pos += FatDirEntry.Size)
         {
-            long cb = pos - pos % chunkSize;
-            if (cb != chunkBase)
+            if (pos < windowBase || pos >= windowBase + windowLength)
             {
-                int error = ReadDirChunk(dirStart, cb, chunk, out _);
+                long cb = pos - pos % chunkSize;
+                int error = ReadDirWindow(dirStart, cb, window, out windowLength);
                 if (error == Errno.ENOENT)
                 {
                     next = pos;
@@ -123,9 +175,9 @@ internal sealed partial class FatVolume
                 }
                 if (error != 0)
                     return error;
-                chunkBase = cb;
+                windowBase = cb;
             }
-            ReadOnlySpan<byte> e = chunk.Slice((int)(pos - cb), FatDirEntry.Size);
+            ReadOnlySpan<byte> e = window.Slice((int)(pos - windowBase), FatDirEntry.Size);
             if (e[0] == FatDirEntry.EndMarker)
             {
                 next = pos;
@@ -190,25 +242,56 @@ internal sealed partial class FatVolume
     /// <summary>Finds <paramref name="name"/> (case-insensitive, long or 8.3 name). ENOENT when absent.</summary>
     public int Lookup(uint dirStart, string name, out FatDirSlot found)
     {
+        long hint = 0;
+        return Lookup(dirStart, name, ref hint, out found);
+    }
+
+    /// <summary>
+    /// Finds <paramref name="name"/> starting at <paramref name="hint"/> (the record after the last name found in
+    /// this directory: NetBSD's dd_diroff / de_fndoffset) and wrapping around to the start, so names looked up in
+    /// directory order cost one record each instead of a scan from the start. The hint is only where to start:
+    /// every record is still looked at before ENOENT. On a hit the hint moves past the record found.
+    /// </summary>
+    public int Lookup(uint dirStart, string name, ref long hint, out FatDirSlot found)
+    {
         FatDirSlot result = default;
         bool hit = false;
         bool shortValid = FatNames.TryShortName(name, out var shortName, out _);
-        int error = ScanDir(dirStart, 0, (in FatDirSlot s) =>
+        long start = hint > 0 && hint < MaxDirBytes ? hint & ~31L : 0;
+        bool Matches(in FatDirSlot s)
+            => FatNames.NamesEqual(s.Name, name) ||
+               (s.LfnOffset != s.Offset && FatNames.NamesEqual(s.Entry.DIR_Name.ToDisplayName(0), name)) ||
+               (shortValid && s.Entry.DIR_Name.Equals(shortName));
+        int error = ScanDir(dirStart, start, (in FatDirSlot s) =>
         {
-            if (FatNames.NamesEqual(s.Name, name) ||
-                (s.LfnOffset != s.Offset && FatNames.NamesEqual(s.Entry.DIR_Name.ToDisplayName(0), name)) ||
-                (shortValid && s.Entry.DIR_Name.Equals(shortName)))
+            if (!Matches(s))
+                return true;
+            result = s;
+            hit = true;
+            return false;
+        }, out _);
+        if (error == 0 && !hit && start > 0)
+        {
+            // The records before the hint. One that begins before it and ends after it was seen above without its
+            // long name (the scan began inside it): look at it again here, whole.
+            error = ScanDir(dirStart, 0, (in FatDirSlot s) =>
             {
+                if (s.LfnOffset >= start)
+                    return false;
+                if (!Matches(s))
+                    return true;
                 result = s;
                 hit = true;
                 return false;
-            }
-            return true;
-        }, out _);
+            }, out _);
+        }
         found = result;
         if (error != 0)
             return error;
-        return hit ? 0 : Errno.ENOENT;
+        if (!hit)
+            return Errno.ENOENT;
+        hint = result.Offset + FatDirEntry.Size;
+        return 0;
     }
 
     /// <summary>The entry whose first cluster is <paramref name="cluster"/> (".." lookups of a directory's own entry).</summary>
