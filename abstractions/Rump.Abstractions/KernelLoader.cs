@@ -99,18 +99,31 @@ public sealed class RumpKernelLoader
 
     private sealed class KernelLoadContext : AssemblyLoadContext
     {
-        private readonly AssemblyDependencyResolver _resolver;
+        private readonly string _kernelPath;
+        // Only for a kernel with a deps.json: the host resolver loads hostpolicy and reads it, start-up time a
+        // kernel that references nothing but the runtime and the contract need not spend.
+        private AssemblyDependencyResolver? _resolver;
 
         public KernelLoadContext(string kernelPath, bool collectible)
             : base("rump-kernel:" + Path.GetFileNameWithoutExtension(kernelPath), isCollectible: collectible)
-            => _resolver = new AssemblyDependencyResolver(kernelPath);
+            => _kernelPath = kernelPath;
 
         protected override Assembly? Load(AssemblyName name)
         {
             // The contract is shared with the host; everything else the kernel needs is its own.
             if (name.Name == typeof(IRumpKernel).Assembly.GetName().Name)
                 return null;
-            var path = _resolver.ResolveAssemblyToPath(name);
+            string? path;
+            if (File.Exists(Path.ChangeExtension(_kernelPath, ".deps.json")))
+            {
+                path = (_resolver ??= new AssemblyDependencyResolver(_kernelPath)).ResolveAssemblyToPath(name);
+            }
+            else
+            {
+                // No deps.json (the toolchain's kernels): an assembly beside the kernel, else the runtime's.
+                var beside = Path.Combine(Path.GetDirectoryName(_kernelPath)!, name.Name + ".dll");
+                path = name.Name is not null && File.Exists(beside) ? beside : null;
+            }
             return path is null ? null : LoadFromAssemblyPath(path);
         }
     }
