@@ -75,6 +75,7 @@ internal sealed partial class FatVolume
         if ((error = FatTable.Load(g, dev, out var fat)) != 0)
             return error;
         var v = new FatVolume(boot, g, fat!, dev, readOnly, clock);
+        dev.SetCacheBlocks(g.ClusterOffset(2), g.BytesPerCluster);   // file data is cached a cluster per buffer
         if (g.Type == FatType.Fat32 && g.FsInfoSector != 0)
         {
             if ((error = dev.Read((long)g.FsInfoSector * g.BytesPerSector, v._sector)) != 0)
