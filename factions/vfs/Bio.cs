@@ -30,6 +30,7 @@ internal static class Bio
         s_hash.Clear();
         s_byBuf.Clear();
         s_perDevice.Clear();
+        s_spare.Clear();   // charged to the earlier instance's memory accounting
         s_lruHead = s_lruTail = null;
         s_bytes = 0;
         s_lock.Exit();
@@ -70,6 +71,11 @@ internal static class Bio
     private static Entry? s_lruHead, s_lruTail;
     private static long s_bytes;
     private static readonly System.Action<Buf> s_readAheadDone = ReadAheadDone;
+
+    // Memory of dropped buffers, still charged to Kmem, for the next buffer: a full cache replaces a buffer
+    // on every miss, and recycling keeps that churn away from the host's allocator (and its collector).
+    private const int SpareMax = 64;
+    private static readonly Stack<byte[]> s_spare = new();
 
     /// <summary>Statistics: device reads (read-ahead included), device writes, cache hits, read-aheads started.</summary>
     public static long Reads, Writes, Hits, ReadAheads;
@@ -243,7 +249,7 @@ internal static class Bio
             s_lock.Exit();
             return;
         }
-        if (Kmem.Alloc(size, out var memory) != 0)
+        if (AllocMemory(size, out var memory) != 0)
         {
             s_lock.Exit();
             return;
@@ -363,7 +369,7 @@ internal static class Bio
             s_lock.Exit();
             return err;
         }
-        err = Kmem.Alloc(size, out var memory);
+        err = AllocMemory(size, out var memory);
         while (err != 0 && s_lruHead is not null)
         {
             // Kernel memory is short: give back a clean buffer (writing it first if dirty) and retry.
@@ -376,7 +382,7 @@ internal static class Bio
                 s_lock.Exit();
                 return GetEntry(dev, blkno, size, out result);
             }
-            err = Kmem.Alloc(size, out memory);
+            err = AllocMemory(size, out memory);
         }
         if (err != 0)
         {
@@ -455,7 +461,10 @@ internal static class Bio
             else
                 s_perDevice.Remove(e.Dev);
             s_bytes -= e.Size;
-            Kmem.Free(e.Buf.Data);
+            if (s_spare.Count < SpareMax)
+                s_spare.Push(e.Buf.Data);
+            else
+                Kmem.Free(e.Buf.Data);
         }
     }
 
@@ -543,6 +552,21 @@ internal static class Bio
         if (error == 0 && bp.Resid != 0)
             error = EIO;
         return error;
+    }
+
+    // Buffer memory of `size` bytes: a spare one, or new from Kmem. Called with s_lock held.
+    private static int AllocMemory(int size, out byte[] memory)
+    {
+        while (s_spare.TryPop(out var spare))
+        {
+            if (spare.Length == size)
+            {
+                memory = spare;
+                return 0;
+            }
+            Kmem.Free(spare);
+        }
+        return Kmem.Alloc(size, out memory);
     }
 
     // Completion of a read-ahead (on whatever thread finished the I/O): the buffer becomes valid and not busy.
