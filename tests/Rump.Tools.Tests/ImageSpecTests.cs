@@ -102,6 +102,29 @@ public sealed class ImageSpecTests
     public void LooksLikeImageSpec_Locations_AreImages(string text)
         => Assert.True(ImageSpec.LooksLikeImageSpec(text, Cwd));
 
+    [Theory]
+    [InlineData("disk.img:DOCS/readme.txt", "disk.img:/DOCS/readme.txt")]
+    [InlineData("disk.img:2:a/b", "disk.img:2:/a/b")]
+    [InlineData("disk.img:p2:a", "disk.img:2:/a")]
+    public void TryParse_RelativePathOnAnExistingImage_IsAUsageErrorNamingTheAbsoluteForm(string text, string absolute)
+    {
+        var dir = Directory.CreateTempSubdirectory("rumpctl-spec-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "disk.img"), new byte[512]);
+            Assert.False(ImageSpec.TryParse(text, dir, out _, out var error));
+            Assert.Equal(text + ": paths inside an image are absolute (there is no current directory in it): write " + absolute, error);
+            // A file whose name really is that text is an image, not a mistake.
+            File.WriteAllBytes(Path.Combine(dir, text.Replace('/', '_')), new byte[512]);
+            Assert.True(ImageSpec.TryParse(text.Replace('/', '_'), dir, out var spec, out _));
+            Assert.Equal(text.Replace('/', '_'), spec.Image);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void TryParse_TrailingColon_IsAnError()
     {

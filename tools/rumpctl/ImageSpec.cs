@@ -59,8 +59,35 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
             error = text + ": expected IMAGE:/path, IMAGE:N:/path or IMAGE:pN:/path";
             return false;
         }
+        if (RelativePathInImage(text, workingDirectory) is string absolute)
+        {
+            error = text + ": paths inside an image are absolute (there is no current directory in it): write " + absolute;
+            return false;
+        }
         spec = new ImageSpec(text, null, "/", HasPath: false, TrailingSlash: false, Text: text);
         return true;
+    }
+
+    /// <summary>
+    /// <c>disk.img:dir/f</c> or <c>disk.img:2:dir/f</c> where <c>disk.img</c> exists (and the whole text is no
+    /// file): the location with the path made absolute, for the usage error; null otherwise.
+    /// </summary>
+    private static string? RelativePathInImage(string text, string workingDirectory)
+    {
+        if (File.Exists(System.IO.Path.GetFullPath(text, workingDirectory)))
+            return null;
+        for (var colon = text.IndexOf(':'); colon > 0; colon = text.IndexOf(':', colon + 1))
+        {
+            var image = text.Substring(0, colon);
+            var rest = text.Substring(colon + 1);
+            if (rest.Length == 0 || !File.Exists(System.IO.Path.GetFullPath(image, workingDirectory)))
+                continue;
+            var second = rest.IndexOf(':');
+            if (second > 0 && TryParsePartition(rest.Substring(0, second), out var partition) && second + 1 < rest.Length)
+                return image + ":" + partition.ToString(CultureInfo.InvariantCulture) + ":/" + rest.Substring(second + 1);
+            return image + ":/" + rest;
+        }
+        return null;
     }
 
     private static bool TryParseWithColon(string text, string workingDirectory, out ImageSpec spec)
