@@ -127,8 +127,17 @@ internal static class Kernel
             throw new InvalidOperationException("this kernel instance is already booted (or panicked); load the kernel again for another instance");
         s_panicMessage = null;
 
-        // The host's options (console, parameters) go to the target only once this boot is ours.
-        TargetSetup.Configure?.Invoke(options);
+        // The host's options (console, parameters) go to the target only once this boot is ours. A target
+        // that refuses them (e.g. xen without a domain) fails the boot, and the instance may boot again.
+        try
+        {
+            TargetSetup.Configure?.Invoke(options);
+        }
+        catch
+        {
+            Volatile.Write(ref s_state, StateOff);
+            throw;
+        }
         if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
         {
             Volatile.Write(ref s_state, StateOff);
