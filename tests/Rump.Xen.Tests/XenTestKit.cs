@@ -128,7 +128,7 @@ internal static class Tools
     public static string MakeFatImage(Scratch s, string name = "disk.img", int kib = 4096, int dataBytes = 100_000)
     {
         var img = s.PathOf(name);
-        Must("mkfs.fat", "-C -F 16 -n XENTEST --invariant " + img + " " + kib);
+        Must("mkfs.fat", "-C -n XENTEST --invariant " + img + " " + kib);
         var readme = s.PathOf(name + ".readme");
         File.WriteAllText(readme, "hello from the xen target\n");
         var notes = s.PathOf(name + ".notes");
