@@ -1,3 +1,6 @@
+/* Prints sizes, offsets and constants of the Xen public ABI (x86_64) for Rump.Xen.Tests.AbiTests.
+   Built with: gcc -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ (headers: libxen-dev). */
+#include <errno.h> /* xs_wire.h defines xsd_errors[] only when EINVAL is known */
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,74 +12,54 @@
 #include <xen/io/xs_wire.h>
 #include <xen/io/console.h>
 #include <xen/io/xenbus.h>
-#define P(n,v) printf("%s %ld\n", n, (long)(v))
-int main(void){
-P("blkif_request.size", sizeof(struct blkif_request));
-P("blkif_request.operation", offsetof(struct blkif_request, operation));
-P("blkif_request.nr_segments", offsetof(struct blkif_request, nr_segments));
-P("blkif_request.handle", offsetof(struct blkif_request, handle));
-P("blkif_request.id", offsetof(struct blkif_request, id));
-P("blkif_request.sector_number", offsetof(struct blkif_request, sector_number));
-P("blkif_request.seg", offsetof(struct blkif_request, seg));
-P("blkif_request_segment.size", sizeof(struct blkif_request_segment));
-P("blkif_request_segment.gref", offsetof(struct blkif_request_segment, gref));
-P("blkif_request_segment.first_sect", offsetof(struct blkif_request_segment, first_sect));
-P("blkif_request_segment.last_sect", offsetof(struct blkif_request_segment, last_sect));
-P("blkif_response.size", sizeof(struct blkif_response));
-P("blkif_response.id", offsetof(struct blkif_response, id));
-P("blkif_response.operation", offsetof(struct blkif_response, operation));
-P("blkif_response.status", offsetof(struct blkif_response, status));
-P("BLKIF_MAX_SEGMENTS_PER_REQUEST", BLKIF_MAX_SEGMENTS_PER_REQUEST);
-P("BLKIF_OP_READ", BLKIF_OP_READ); P("BLKIF_OP_WRITE", BLKIF_OP_WRITE);
-P("BLKIF_OP_WRITE_BARRIER", BLKIF_OP_WRITE_BARRIER); P("BLKIF_OP_FLUSH_DISKCACHE", BLKIF_OP_FLUSH_DISKCACHE);
-P("BLKIF_RSP_OKAY", BLKIF_RSP_OKAY); P("BLKIF_RSP_ERROR", BLKIF_RSP_ERROR); P("BLKIF_RSP_EOPNOTSUPP", BLKIF_RSP_EOPNOTSUPP);
-P("VDISK_READONLY", VDISK_READONLY);
-P("blkif_sring.size_header", offsetof(struct blkif_sring, ring));
-P("blkif_sring.req_prod", offsetof(struct blkif_sring, req_prod));
-P("blkif_sring.req_event", offsetof(struct blkif_sring, req_event));
-P("blkif_sring.rsp_prod", offsetof(struct blkif_sring, rsp_prod));
-P("blkif_sring.rsp_event", offsetof(struct blkif_sring, rsp_event));
-P("blkif_sring.entry", sizeof(union blkif_sring_entry));
-P("BLK_RING_SIZE", __CONST_RING_SIZE(blkif, 4096));
-P("xsd_sockmsg.size", sizeof(struct xsd_sockmsg));
-P("xsd_sockmsg.type", offsetof(struct xsd_sockmsg, type));
-P("xsd_sockmsg.req_id", offsetof(struct xsd_sockmsg, req_id));
-P("xsd_sockmsg.tx_id", offsetof(struct xsd_sockmsg, tx_id));
-P("xsd_sockmsg.len", offsetof(struct xsd_sockmsg, len));
-P("XS_DIRECTORY", XS_DIRECTORY); P("XS_READ", XS_READ); P("XS_WATCH_EVENT", XS_WATCH_EVENT); P("XS_ERROR", XS_ERROR);P("XS_RESET_WATCHES",XS_RESET_WATCHES);P("XS_DIRECTORY_PART",XS_DIRECTORY_PART);
-P("xenstore_domain_interface.req_cons", offsetof(struct xenstore_domain_interface, req_cons));
-P("xenstore_domain_interface.rsp_prod", offsetof(struct xenstore_domain_interface, rsp_prod));
-P("xenstore_domain_interface.server_features", offsetof(struct xenstore_domain_interface, server_features));
-P("xenstore_domain_interface.connection", offsetof(struct xenstore_domain_interface, connection));
-P("xenstore_domain_interface.error", offsetof(struct xenstore_domain_interface, error));
-P("xencons_interface.size", sizeof(struct xencons_interface));
-P("xencons_interface.out", offsetof(struct xencons_interface, out));
-P("xencons_interface.in_cons", offsetof(struct xencons_interface, in_cons));
-P("xencons_interface.in_prod", offsetof(struct xencons_interface, in_prod));
-P("xencons_interface.out_cons", offsetof(struct xencons_interface, out_cons));
-P("xencons_interface.out_prod", offsetof(struct xencons_interface, out_prod));
-P("grant_entry_v1.size", sizeof(struct grant_entry_v1));
-P("grant_entry_v1.flags", offsetof(struct grant_entry_v1, flags));
-P("grant_entry_v1.domid", offsetof(struct grant_entry_v1, domid));
-P("grant_entry_v1.frame", offsetof(struct grant_entry_v1, frame));
-P("GTF_permit_access", GTF_permit_access); P("GTF_readonly", GTF_readonly); P("GTF_reading", GTF_reading); P("GTF_writing", GTF_writing);
-P("shared_info.vcpu_info", offsetof(struct shared_info, vcpu_info));
-P("vcpu_info.size", sizeof(struct vcpu_info));
-P("vcpu_info.evtchn_upcall_pending", offsetof(struct vcpu_info, evtchn_upcall_pending));
-P("vcpu_info.evtchn_upcall_mask", offsetof(struct vcpu_info, evtchn_upcall_mask));
-P("vcpu_info.evtchn_pending_sel", offsetof(struct vcpu_info, evtchn_pending_sel));
-P("vcpu_info.time", offsetof(struct vcpu_info, time));
-P("vcpu_time_info.version", offsetof(struct vcpu_time_info, version));
-P("vcpu_time_info.tsc_timestamp", offsetof(struct vcpu_time_info, tsc_timestamp));
-P("vcpu_time_info.system_time", offsetof(struct vcpu_time_info, system_time));
-P("vcpu_time_info.tsc_to_system_mul", offsetof(struct vcpu_time_info, tsc_to_system_mul));
-P("vcpu_time_info.tsc_shift", offsetof(struct vcpu_time_info, tsc_shift));
-P("shared_info.evtchn_pending", offsetof(struct shared_info, evtchn_pending));
-P("shared_info.evtchn_mask", offsetof(struct shared_info, evtchn_mask));
-P("shared_info.wc_version", offsetof(struct shared_info, wc_version));
-P("shared_info.wc_sec", offsetof(struct shared_info, wc_sec));
-P("shared_info.wc_nsec", offsetof(struct shared_info, wc_nsec));
-P("shared_info.wc_sec_hi", offsetof(struct shared_info, wc_sec_hi));
-P("XenbusStateInitWait", XenbusStateInitWait); P("XenbusStateClosing", XenbusStateClosing);
-P("VIRQ_TIMER", VIRQ_TIMER);
-return 0;}
+
+#define P(n, v) printf("%s %ld\n", n, (long)(v))
+#define O(s, f) P(#s "." #f, offsetof(struct s, f))
+#define S(s) P(#s ".size", sizeof(struct s))
+#define C(c) P(#c, c)
+
+int main(void)
+{
+    S(blkif_request); O(blkif_request, operation); O(blkif_request, nr_segments); O(blkif_request, handle);
+    O(blkif_request, id); O(blkif_request, sector_number); O(blkif_request, seg);
+    S(blkif_request_segment); O(blkif_request_segment, gref); O(blkif_request_segment, first_sect); O(blkif_request_segment, last_sect);
+    S(blkif_response); O(blkif_response, id); O(blkif_response, operation); O(blkif_response, status);
+    C(BLKIF_MAX_SEGMENTS_PER_REQUEST); C(BLKIF_OP_READ); C(BLKIF_OP_WRITE); C(BLKIF_OP_WRITE_BARRIER); C(BLKIF_OP_FLUSH_DISKCACHE);
+    C(BLKIF_RSP_OKAY); C(BLKIF_RSP_ERROR); C(BLKIF_RSP_EOPNOTSUPP); C(VDISK_READONLY);
+    P("blkif_sring.size_header", offsetof(struct blkif_sring, ring));
+    O(blkif_sring, req_prod); O(blkif_sring, req_event); O(blkif_sring, rsp_prod); O(blkif_sring, rsp_event);
+    P("blkif_sring.entry", sizeof(union blkif_sring_entry));
+    P("BLK_RING_SIZE", __CONST_RING_SIZE(blkif, 4096));
+
+    S(xsd_sockmsg); O(xsd_sockmsg, type); O(xsd_sockmsg, req_id); O(xsd_sockmsg, tx_id); O(xsd_sockmsg, len);
+    C(XENSTORE_RING_SIZE); C(XENSTORE_PAYLOAD_MAX); C(XENSTORE_ABS_PATH_MAX); C(XENSTORE_REL_PATH_MAX); C(XENSTORE_SERVER_FEATURE_ERROR);
+    O(xenstore_domain_interface, req); O(xenstore_domain_interface, rsp); O(xenstore_domain_interface, req_cons);
+    O(xenstore_domain_interface, req_prod); O(xenstore_domain_interface, rsp_cons); O(xenstore_domain_interface, rsp_prod);
+    O(xenstore_domain_interface, server_features); O(xenstore_domain_interface, connection); O(xenstore_domain_interface, error);
+    C(XS_CONTROL); C(XS_DIRECTORY); C(XS_READ); C(XS_GET_PERMS); C(XS_WATCH); C(XS_UNWATCH); C(XS_TRANSACTION_START);
+    C(XS_TRANSACTION_END); C(XS_INTRODUCE); C(XS_RELEASE); C(XS_GET_DOMAIN_PATH); C(XS_WRITE); C(XS_MKDIR); C(XS_RM);
+    C(XS_SET_PERMS); C(XS_WATCH_EVENT); C(XS_ERROR); C(XS_IS_DOMAIN_INTRODUCED); C(XS_RESUME); C(XS_SET_TARGET);
+    C(XS_RESET_WATCHES); C(XS_DIRECTORY_PART); C(XS_TYPE_COUNT);
+    P("xsd_errors.count", sizeof(xsd_errors) / sizeof(xsd_errors[0]));
+    for (unsigned i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+        printf("xsd_errors.%u.%s 1\n", i, xsd_errors[i].errstring);
+
+    S(xencons_interface); O(xencons_interface, in); O(xencons_interface, out);
+    P("xencons_interface.in_size", sizeof(((struct xencons_interface *)0)->in));
+    P("xencons_interface.out_size", sizeof(((struct xencons_interface *)0)->out));
+    O(xencons_interface, in_cons); O(xencons_interface, in_prod); O(xencons_interface, out_cons); O(xencons_interface, out_prod);
+
+    S(grant_entry_v1); O(grant_entry_v1, flags); O(grant_entry_v1, domid); O(grant_entry_v1, frame);
+    C(GTF_permit_access); C(GTF_type_mask); C(GTF_readonly); C(GTF_reading); C(GTF_writing); C(GNTTAB_NR_RESERVED_ENTRIES);
+
+    O(shared_info, vcpu_info); O(shared_info, evtchn_pending); O(shared_info, evtchn_mask);
+    O(shared_info, wc_version); O(shared_info, wc_sec); O(shared_info, wc_nsec); O(shared_info, wc_sec_hi);
+    P("EVTCHN_2L_NR_CHANNELS", sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64);
+    S(vcpu_info); O(vcpu_info, evtchn_upcall_pending); O(vcpu_info, evtchn_upcall_mask); O(vcpu_info, evtchn_pending_sel); O(vcpu_info, time);
+    O(vcpu_time_info, version); O(vcpu_time_info, tsc_timestamp); O(vcpu_time_info, system_time);
+    O(vcpu_time_info, tsc_to_system_mul); O(vcpu_time_info, tsc_shift);
+    C(VIRQ_TIMER);
+    C(XenbusStateUnknown); C(XenbusStateInitialising); C(XenbusStateInitWait); C(XenbusStateInitialised);
+    C(XenbusStateConnected); C(XenbusStateClosing); C(XenbusStateClosed);
+    return 0;
+}
