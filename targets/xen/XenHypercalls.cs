@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -256,14 +257,22 @@ internal static class XenHypercalls
         // Sector-aligned bounce for arbitrary offsets (etfs character devices).
         long start = offset / Rump.Target.Xen.Abi.XenPage.SectorSize * Rump.Target.Xen.Abi.XenPage.SectorSize;
         int lead = (int)(offset - start);
-        var bounce = new byte[lead + want];
-        var io = new BlkIo { Data = bounce, Offset = start };
-        int error = device.RunSync(io);
-        if (error != 0)
-            return error;
-        bounce.AsSpan(lead, want).CopyTo(buffer);
-        nread = want;
-        return 0;
+        var bounce = ArrayPool<byte>.Shared.Rent(lead + want);
+        var io = new BlkIo { Data = bounce.AsMemory(0, lead + want), Offset = start };
+        try
+        {
+            int error = device.RunSync(io);
+            if (error != 0)
+                return error;
+            bounce.AsSpan(lead, want).CopyTo(buffer);
+            nread = want;
+            return 0;
+        }
+        finally
+        {
+            if (io.Completed)   // an I/O cut short by the instance's end may still be written into: leave it to the GC
+                ArrayPool<byte>.Shared.Return(bounce);
+        }
     }
 
     public static int Write(int fd, ReadOnlySpan<byte> buffer, long offset, out int nwritten)
@@ -279,20 +288,36 @@ internal static class XenHypercalls
             return Errno.EINVAL;
         long start = offset / sector * sector;
         long end = (offset + buffer.Length + sector - 1) / sector * sector;
-        var bounce = new byte[end - start];
-        if (start != offset || end != offset + buffer.Length)
+        var rented = ArrayPool<byte>.Shared.Rent((int)(end - start));
+        var bounce = rented.AsMemory(0, (int)(end - start));
+        bool reusable = false;
+        try
         {
-            // Read-modify-write of the partial sectors at either end.
-            int error = device.RunSync(new BlkIo { Data = bounce, Offset = start });
-            if (error != 0)
-                return error;
+            if (start != offset || end != offset + buffer.Length)
+            {
+                // Read-modify-write of the partial sectors at either end.
+                var rmw = new BlkIo { Data = bounce, Offset = start };
+                int error = device.RunSync(rmw);
+                if (error != 0)
+                {
+                    reusable = rmw.Completed;
+                    return error;
+                }
+            }
+            buffer.CopyTo(bounce.Span.Slice((int)(offset - start)));
+            var io = new BlkIo { Data = bounce, Offset = start, Write = true };
+            int werr = device.RunSync(io);
+            reusable = io.Completed;
+            if (werr != 0)
+                return werr;
+            nwritten = buffer.Length;
+            return 0;
         }
-        buffer.CopyTo(bounce.AsSpan((int)(offset - start)));
-        int werr = device.RunSync(new BlkIo { Data = bounce, Offset = start, Write = true });
-        if (werr != 0)
-            return werr;
-        nwritten = buffer.Length;
-        return 0;
+        finally
+        {
+            if (reusable)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public static int SyncFd(int fd, int flags)
