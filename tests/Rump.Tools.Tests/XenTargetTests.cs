@@ -9,7 +9,7 @@ public sealed class XenTargetTests
     [FatKernelFact]
     public void TargetXen_CpIntoImageAndBack_FsckCleanAndMtoolsAgrees()
     {
-        using var image = FatImage.Create(16, 8 * 1024);
+        using var image = FatImage.Create(16, 16 * 1024);
         image.Put("/old.txt", "from mtools");
         var payload = new byte[300_000];
         for (int i = 0; i < payload.Length; i++)
