@@ -74,6 +74,32 @@ public sealed class KernelDiffTests : IDisposable
     }
 
     [Fact]
+    public void Diff_BuiltVintagesOfACheckout_InTheOrderWritten()
+    {
+        // A checkout (marked by Rump.Build.sln) with two built vintages, x and y/1 (folder y_1), whose maps differ in msdosfs.
+        File.WriteAllText(Path.Combine(_dir, "Rump.Build.sln"), "");
+        var x = Path.Combine(_dir, "artifacts", "kernels", "posix", "x");
+        var y = Path.Combine(_dir, "artifacts", "kernels", "posix", "y_1");
+        Directory.CreateDirectory(x);
+        Directory.CreateDirectory(y);
+        File.Copy(_linkMap, Path.Combine(x, "Rump.Kernel.Posix.linkmap.json"));
+        var map = JsonNode.Parse(File.ReadAllText(_linkMap))!.AsObject();
+        map["components"]!.AsArray().Single(c => (string?)c!["name"] == "msdosfs")!["sourceHash"] = "sha256:" + new string('4', 64);
+        File.WriteAllText(Path.Combine(y, "Rump.Kernel.Posix.linkmap.json"), map.ToJsonString());
+
+        var forward = Tool.Run(_dir, "kernel", "diff", "--vintage", "x", "y/1");
+        var backward = Tool.Run(_dir, "kernel", "diff", "y/1", "--vintage", "x");
+
+        Assert.True(forward.ExitCode == 0, forward.ToString());
+        Assert.True(backward.ExitCode == 0, backward.ToString());
+        Assert.StartsWith("--- vintage x: ", forward.Lines[0]);
+        Assert.StartsWith("+++ vintage y/1: ", forward.Lines[1]);
+        Assert.Contains(forward.Lines, l => l.StartsWith("~ msdosfs (component) ") && l.EndsWith("-> sha256:444444444444"));
+        Assert.StartsWith("--- vintage y/1: ", backward.Lines[0]);
+        Assert.Contains(backward.Lines, l => l.StartsWith("~ msdosfs (component) sha256:444444444444 -> "));
+    }
+
+    [Fact]
     public void Diff_WrongOperands_AreUsageErrors()
     {
         Assert.Equal(ExitCodes.Usage, Tool.Run(_dir, "kernel", "diff", _linkMap).ExitCode);

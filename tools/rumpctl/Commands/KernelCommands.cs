@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
 
@@ -47,8 +48,10 @@ public static class KernelCommands
         {
             if (operands.Length != 1)
                 throw new ToolException("kernel diff --vintage A B: give two vintages (--vintage A and one more), got " + (1 + operands.Length), ExitCodes.Usage);
-            a = (VintageLocator.FindLinkMap(options.Target, options.Vintage, context.Console.WorkingDirectory), "vintage " + options.Vintage);
-            b = (VintageLocator.FindLinkMap(options.Target, operands[0], context.Console.WorkingDirectory), "vintage " + operands[0]);
+            // `--vintage A B` compares A with B; `B --vintage A` as written, B with A.
+            var (first, second) = OperandBeforeVintage(parse, operands[0]) ? (operands[0], options.Vintage) : (options.Vintage, operands[0]);
+            a = (VintageLocator.FindLinkMap(options.Target, first, context.Console.WorkingDirectory), "vintage " + first);
+            b = (VintageLocator.FindLinkMap(options.Target, second, context.Console.WorkingDirectory), "vintage " + second);
         }
         else
         {
@@ -61,6 +64,22 @@ public static class KernelCommands
         var right = LinkMapFile.Load(b.Path, b.Display);
         foreach (var line in Diff(left, a.Display, right, b.Display))
             context.Console.Out.WriteLine(line);
+    }
+
+    /// <summary>True when the operand was written before <c>--vintage</c> (<c>kernel diff B --vintage A</c>).</summary>
+    private static bool OperandBeforeVintage(ParseResult parse, string operand)
+    {
+        var tokens = parse.Tokens;
+        int vintageAt = -1, operandAt = -1;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Type == TokenType.Option && token.Value == "--vintage" && vintageAt < 0)
+                vintageAt = i;
+            else if (token.Type == TokenType.Argument && token.Value == operand && operandAt < 0 && (i == 0 || tokens[i - 1].Value != "--vintage"))
+                operandAt = i;
+        }
+        return operandAt >= 0 && vintageAt >= 0 && operandAt < vintageAt;
     }
 
     public static void RunInfo(ParseResult parse, VerbContext context)
