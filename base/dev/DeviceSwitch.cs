@@ -3,8 +3,9 @@ using System;
 namespace Rump.Kern;
 
 /// <summary>
-/// A block device driver's entry points (struct bdevsw). I/O goes through <see cref="Strategy"/> only,
-/// in whole DEV_BSIZE blocks.
+/// A block device driver's entry points (struct bdevsw). I/O goes through <see cref="Strategy"/> (a buf,
+/// possibly asynchronous) or, for a caller that waits for bytes in its own memory, <see cref="ReadDirect"/> /
+/// <see cref="WriteDirect"/>; always in whole DEV_BSIZE blocks.
 /// </summary>
 internal abstract class BlockDeviceSwitch
 {
@@ -20,6 +21,23 @@ internal abstract class BlockDeviceSwitch
     /// with <see cref="Buf.Biodone"/> (with EINVAL/ENXIO/EROFS/EIO on failure), possibly before returning.
     /// </summary>
     public abstract void Strategy(Buf bp);
+
+    /// <summary>
+    /// physio for a caller that waits: reads <c>buffer.Length</c> bytes (whole DEV_BSIZE blocks) from block
+    /// <paramref name="blkno"/> straight into the caller's memory. <paramref name="transferred"/> is short only
+    /// at the end of the device. The default bounces through a buf and <see cref="Strategy"/>; a driver that can
+    /// move bytes into any memory overrides it (no copy, no completion hand-off).
+    /// </summary>
+    public virtual int ReadDirect(DevT dev, long blkno, Span<byte> buffer, out int transferred)
+        => Physio.Read(Strategy, dev, blkno, buffer, out transferred);
+
+    /// <summary>
+    /// physio for a caller that waits: writes <paramref name="data"/> (whole DEV_BSIZE blocks) at block
+    /// <paramref name="blkno"/> from the caller's memory; <paramref name="transferred"/> is short only at the end
+    /// of the device. Durable only after <see cref="Sync"/>, like a write through <see cref="Strategy"/>.
+    /// </summary>
+    public virtual int WriteDirect(DevT dev, long blkno, ReadOnlySpan<byte> data, out int transferred)
+        => Physio.Write(Strategy, dev, blkno, data, out transferred);
 
     /// <summary>Size of the device in bytes and its sector size (DIOCGMEDIASIZE / DIOCGSECTORSIZE).</summary>
     public abstract int GetSize(DevT dev, out long bytes, out int sectorSize);

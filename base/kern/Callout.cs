@@ -15,7 +15,7 @@ internal sealed class Callout
     private static KCondVar s_cv = null!;
     private static KCondVar s_done = null!;
     private static Callout? s_head;
-    private static bool s_stop;
+    private static volatile bool s_stop;
     private static KThread? s_thread;
 
     private readonly Action<object?> _fn;
@@ -98,10 +98,14 @@ internal sealed class Callout
         return KThread.Create("softclock", static _ => Run(), null, joinable: true, out s_thread);
     }
 
-    /// <summary>Shutdown: drops pending callouts and stops the callout thread.</summary>
+    /// <summary>
+    /// Shutdown: drops pending callouts, stops the callout thread and waits until it has returned, so no
+    /// callout function runs once this returns (a callout in progress finishes first).
+    /// </summary>
     internal static void Shutdown()
     {
-        if (s_thread is null)
+        var thread = s_thread;
+        if (thread is null)
             return;
         s_lock.Enter();
         s_stop = true;
@@ -110,14 +114,15 @@ internal sealed class Callout
         s_head = null;
         s_lock.Exit();
         s_cv.Broadcast();
-        s_thread.Join();
+        thread.Join();
         s_thread = null;
     }
 
     private static void Run()
     {
         s_lock.Enter();
-        while (!s_stop)
+        // After a panic every wait returns at once: stop rather than spin (the host's shutdown joins us).
+        while (!s_stop && !Kernel.Panicked)
         {
             var c = s_head;
             if (c is null)

@@ -21,6 +21,8 @@ internal static class Kernel
     // thread that moves s_state to StatePanicked, before it publishes the state.
     private static int s_state;
     private static string? s_panicMessage;
+    // 1 once a panicked instance's threads were stopped (StopAfterPanic runs once); reset at boot.
+    private static int s_panicStopped;
 
     // s_hooksLock protects s_shutdownHooks. s_hostNameLock protects s_hostName.
     private static KMutex s_hooksLock = null!;
@@ -126,6 +128,7 @@ internal static class Kernel
         if (prev != StateOff && prev != StateHalted)
             throw new InvalidOperationException("this kernel instance is already booted (or panicked); load the kernel again for another instance");
         s_panicMessage = null;
+        Volatile.Write(ref s_panicStopped, 0);
 
         // The host's options (console, parameters) go to the target only once this boot is ours.
         TargetSetup.Configure?.Invoke(options);
@@ -214,7 +217,11 @@ internal static class Kernel
     internal static void Shutdown()
     {
         if (Interlocked.CompareExchange(ref s_state, StateStopping, StateRunning) != StateRunning)
+        {
+            if (Volatile.Read(ref s_state) == StatePanicked && Interlocked.Exchange(ref s_panicStopped, 1) == 0)
+                StopAfterPanic();
             return;
+        }
         var lwp = Proc0.NewLwp("shutdown");
         Hyp.SetCurLwp(lwp);
         Sched.Schedule(lwp);
@@ -238,6 +245,19 @@ internal static class Kernel
             if (Interlocked.CompareExchange(ref s_state, StateHalted, StateStopping) == StateStopping)
                 Hyp.Exit(Hyp.EXIT_HALT);
         }
+    }
+
+    /// <summary>
+    /// Shutdown of a panicked instance: nothing is synced (the state is suspect), but no kernel code may run
+    /// once the host is told the instance is gone: the callout thread stops, kernel threads return (every wait
+    /// returns at once after a panic), and the target joins its host threads (a second Exit, EXIT_HALT).
+    /// </summary>
+    private static void StopAfterPanic()
+    {
+        Callout.Shutdown();
+        if (KThread.WaitAll(ThreadStopTimeout) != 0)
+            Hyp.ConsoleWrite("shutdown: " + KThread.Live.ToString(CultureInfo.InvariantCulture) + " kernel thread(s) did not stop after the panic");
+        Hyp.Exit(Hyp.EXIT_HALT);
     }
 
     /// <summary>"HEAD~3 1a2b3c4", "worktree 1a2b3c4+dirty": the vintage as the banner shows it.</summary>

@@ -99,6 +99,74 @@ internal abstract class DiskDevice
         Start();
     }
 
+    /// <summary>
+    /// physio into the caller's memory (<see cref="BlockDeviceSwitch.ReadDirect"/>): the bounds checks of
+    /// <see cref="Strategy"/>, then the driver's <see cref="DiskReadDirect"/>; short only at the end of the disk.
+    /// </summary>
+    public int ReadDirect(long blkno, Span<byte> buffer, out int transferred)
+    {
+        transferred = 0;
+        var error = DirectBounds(blkno, buffer.Length, write: false, out var count);
+        if (error != 0 || count == 0)
+            return error;
+        error = DiskReadDirect(blkno, buffer.Slice(0, count), out transferred);
+        Account(read: true, error == 0 ? transferred : 0);
+        return error;
+    }
+
+    /// <summary>physio from the caller's memory (<see cref="BlockDeviceSwitch.WriteDirect"/>); see <see cref="ReadDirect"/>.</summary>
+    public int WriteDirect(long blkno, ReadOnlySpan<byte> data, out int transferred)
+    {
+        transferred = 0;
+        var error = DirectBounds(blkno, data.Length, write: true, out var count);
+        if (error != 0 || count == 0)
+            return error;
+        error = DiskWriteDirect(blkno, data.Slice(0, count), out transferred);
+        Account(read: false, error == 0 ? transferred : 0);
+        return error;
+    }
+
+    /// <summary>
+    /// A direct read of blocks already checked against the disk. The default bounces through
+    /// <see cref="Strategy"/>; drivers that reach any memory override it.
+    /// </summary>
+    protected virtual int DiskReadDirect(long blkno, Span<byte> buffer, out int transferred)
+        => Physio.Read(Strategy, DevT.NoDev, blkno, buffer, out transferred);
+
+    /// <summary>A direct write of blocks already checked against the disk; see <see cref="DiskReadDirect"/>.</summary>
+    protected virtual int DiskWriteDirect(long blkno, ReadOnlySpan<byte> data, out int transferred)
+        => Physio.Write(Strategy, DevT.NoDev, blkno, data, out transferred);
+
+    private int DirectBounds(long blkno, int length, bool write, out int count)
+    {
+        count = 0;
+        if (blkno < 0 || length < 0 || (length & (Buf.DEV_BSIZE - 1)) != 0)
+            return Errno.EINVAL;
+        if (write && ReadOnly)
+            return Errno.EROFS;
+        Lock.Enter();
+        var gone = _gone;
+        Lock.Exit();
+        if (gone)
+            return Errno.ENXIO;
+        var mediaBlocks = Disk.Bytes / Buf.DEV_BSIZE;
+        if (blkno > mediaBlocks)
+            return Errno.EINVAL;
+        count = (int)(Math.Min(length / Buf.DEV_BSIZE, mediaBlocks - blkno) * Buf.DEV_BSIZE);
+        return 0;
+    }
+
+    private void Account(bool read, int moved)
+    {
+        Lock.Enter();
+        Disk.Transfers++;
+        if (read)
+            Disk.BytesRead += moved;
+        else
+            Disk.BytesWritten += moved;
+        Lock.Exit();
+    }
+
     /// <summary>dk_done: accounts and completes a request the driver finished, then starts more.</summary>
     protected void DiskDone(Buf bp, int error)
     {
@@ -328,6 +396,28 @@ internal sealed class DiskSwitch : BlockDeviceSwitch
             return;
         }
         disk.Strategy(bp);
+    }
+
+    public override int ReadDirect(DevT dev, long blkno, Span<byte> buffer, out int transferred)
+    {
+        var disk = Unit(dev.Minor);
+        if (disk is null)
+        {
+            transferred = 0;
+            return Errno.ENXIO;
+        }
+        return disk.ReadDirect(blkno, buffer, out transferred);
+    }
+
+    public override int WriteDirect(DevT dev, long blkno, ReadOnlySpan<byte> data, out int transferred)
+    {
+        var disk = Unit(dev.Minor);
+        if (disk is null)
+        {
+            transferred = 0;
+            return Errno.ENXIO;
+        }
+        return disk.WriteDirect(blkno, data, out transferred);
     }
 
     public override int GetSize(DevT dev, out long bytes, out int sectorSize)

@@ -54,6 +54,13 @@ internal sealed class Wedge : DiskDevice
         return 0;
     }
 
+    // Direct transfers go to the parent at the partition's offset (the bounds were checked against the partition).
+    protected override int DiskReadDirect(long blkno, Span<byte> buffer, out int transferred)
+        => _parent.ReadDirect(_parentDev, _offsetBlocks + blkno, buffer, out transferred);
+
+    protected override int DiskWriteDirect(long blkno, ReadOnlySpan<byte> data, out int transferred)
+        => _parent.WriteDirect(_parentDev, _offsetBlocks + blkno, data, out transferred);
+
     private void ChildDone(Buf child)
     {
         var bp = (Buf)child.Private!;

@@ -29,6 +29,8 @@ internal static class Bio
         s_lock.Enter();
         s_hash.Clear();
         s_byBuf.Clear();
+        s_perDevice.Clear();
+        s_spare.Clear();   // charged to the earlier instance's memory accounting
         s_lruHead = s_lruTail = null;
         s_bytes = 0;
         s_lock.Exit();
@@ -65,11 +67,18 @@ internal static class Bio
     private static readonly KCondVar s_wait = new();
     private static readonly Dictionary<(DevT, long), Entry> s_hash = new();
     private static readonly Dictionary<Buf, Entry> s_byBuf = new(ReferenceEqualityComparer.Instance);
+    private static readonly Dictionary<DevT, int> s_perDevice = new();   // buffers per device, for the purge fast path
     private static Entry? s_lruHead, s_lruTail;
     private static long s_bytes;
+    private static readonly System.Action<Buf> s_readAheadDone = ReadAheadDone;
 
-    /// <summary>Statistics: device reads, device writes, cache hits.</summary>
-    public static long Reads, Writes, Hits;
+    // Memory of dropped buffers, still charged to Kmem, for the next buffer: a full cache replaces a buffer
+    // on every miss, and recycling keeps that churn away from the host's allocator (and its collector).
+    private const int SpareMax = 64;
+    private static readonly Stack<byte[]> s_spare = new();
+
+    /// <summary>Statistics: device reads (read-ahead included), device writes, cache hits, read-aheads started.</summary>
+    public static long Reads, Writes, Hits, ReadAheads;
 
     /// <summary>
     /// bread: the buffer of <paramref name="size"/> bytes at <paramref name="blkno"/> of the device of
@@ -208,6 +217,84 @@ internal static class Bio
         return error;
     }
 
+    /// <summary>incore: true when the block is in the cache (valid, or being read).</summary>
+    public static bool Incore(DevT dev, long blkno)
+    {
+        s_lock.Enter();
+        var found = s_hash.ContainsKey((dev, blkno));
+        s_lock.Exit();
+        return found;
+    }
+
+    /// <summary>
+    /// The read-ahead half of breadn: starts reading the block of <paramref name="size"/> bytes at
+    /// <paramref name="blkno"/> into the cache (an asynchronous request, B_ASYNC) and returns without waiting.
+    /// Nothing happens when the block is cached or being read, or when buffer memory is short; a failed read
+    /// leaves nothing cached (a later bread reads again and reports the error).
+    /// </summary>
+    public static void ReadAhead(Vnode devvp, long blkno, int size)
+    {
+        var dev = devvp.Rdev;
+        if (size <= 0 || blkno < 0)
+            return;
+        s_lock.Enter();
+        if (s_hash.ContainsKey((dev, blkno)))
+        {
+            s_lock.Exit();
+            return;
+        }
+        // Read-ahead only takes free room or clean buffers: it never waits to write a dirty one.
+        if (s_bytes + size > Limit && !EvictClean(Limit - size))
+        {
+            s_lock.Exit();
+            return;
+        }
+        if (AllocMemory(size, out var memory) != 0)
+        {
+            s_lock.Exit();
+            return;
+        }
+        var buf = new Buf { Data = memory, DataOffset = 0, Count = size, Blkno = blkno, Dev = dev };
+        var e = new Entry(buf, dev, blkno, size) { Busy = true };
+        s_hash.Add((dev, blkno), e);
+        s_byBuf.Add(buf, e);
+        s_perDevice[dev] = s_perDevice.GetValueOrDefault(dev) + 1;
+        s_bytes += size;
+        ReadAheads++;
+        s_lock.Exit();
+        if (Start(dev, Buf.B_READ | Buf.B_ASYNC, buf, blkno, size, s_readAheadDone) != 0)
+        {
+            buf.Error = ENXIO;   // no driver: forget the buffer
+            ReadAheadDone(buf);
+        }
+    }
+
+    /// <summary>
+    /// The blocks at <paramref name="firstBlkno"/>, <paramref name="firstBlkno"/> + <paramref name="stride"/>, …
+    /// (<paramref name="count"/> of them) were overwritten on the device by their owner (a direct write):
+    /// waits for any that are busy and drops the cached copies, so no later bread returns stale bytes.
+    /// Costs one lookup per block, nothing when the device has no cached buffers.
+    /// </summary>
+    public static void PurgeBlocks(DevT dev, long firstBlkno, int stride, long count)
+    {
+        s_lock.Enter();
+        for (long i = 0; i < count && s_perDevice.ContainsKey(dev); i++)
+        {
+            var key = (dev, firstBlkno + i * stride);
+            while (s_hash.TryGetValue(key, out var e))
+            {
+                if (e.Busy)
+                {
+                    s_wait.Wait(s_lock);
+                    continue;
+                }
+                Remove(e);
+                break;
+            }
+        }
+        s_lock.Exit();
+    }
+
     // ---- internals ----
 
     private static Entry Lookup(Buf bp)
@@ -282,7 +369,7 @@ internal static class Bio
             s_lock.Exit();
             return err;
         }
-        err = Kmem.Alloc(size, out var memory);
+        err = AllocMemory(size, out var memory);
         while (err != 0 && s_lruHead is not null)
         {
             // Kernel memory is short: give back a clean buffer (writing it first if dirty) and retry.
@@ -295,7 +382,7 @@ internal static class Bio
                 s_lock.Exit();
                 return GetEntry(dev, blkno, size, out result);
             }
-            err = Kmem.Alloc(size, out memory);
+            err = AllocMemory(size, out memory);
         }
         if (err != 0)
         {
@@ -306,6 +393,7 @@ internal static class Bio
         var ne = new Entry(buf, dev, blkno, size) { Busy = true };
         s_hash.Add((dev, blkno), ne);
         s_byBuf.Add(buf, ne);
+        s_perDevice[dev] = s_perDevice.GetValueOrDefault(dev) + 1;
         s_bytes += size;
         s_lock.Exit();
         result = ne;
@@ -368,8 +456,15 @@ internal static class Bio
             s_hash.Remove((e.Dev, e.Blkno));
         if (s_byBuf.Remove(e.Buf))
         {
+            if (s_perDevice.TryGetValue(e.Dev, out var n) && n > 1)
+                s_perDevice[e.Dev] = n - 1;
+            else
+                s_perDevice.Remove(e.Dev);
             s_bytes -= e.Size;
-            Kmem.Free(e.Buf.Data);
+            if (s_spare.Count < SpareMax)
+                s_spare.Push(e.Buf.Data);
+            else
+                Kmem.Free(e.Buf.Data);
         }
     }
 
@@ -433,7 +528,7 @@ internal static class Bio
         return error != 0 ? error : Finish(bp, size);
     }
 
-    private static int Start(DevT dev, int flags, Buf bp, long blkno, int size)
+    private static int Start(DevT dev, int flags, Buf bp, long blkno, int size, System.Action<Buf>? iodone = null)
     {
         var sw = DevSw.Block(dev.Major);
         if (sw is null)
@@ -445,7 +540,7 @@ internal static class Bio
         bp.Error = 0;
         bp.Resid = 0;
         bp.Done = false;
-        bp.IoDone = null;
+        bp.IoDone = iodone;
         if ((flags & Buf.B_WRITE) != 0) Writes++; else Reads++;
         sw.Strategy(bp);
         return 0;
@@ -457,6 +552,56 @@ internal static class Bio
         if (error == 0 && bp.Resid != 0)
             error = EIO;
         return error;
+    }
+
+    // Buffer memory of `size` bytes: a spare one, or new from Kmem. Called with s_lock held.
+    private static int AllocMemory(int size, out byte[] memory)
+    {
+        while (s_spare.TryPop(out var spare))
+        {
+            if (spare.Length == size)
+            {
+                memory = spare;
+                return 0;
+            }
+            Kmem.Free(spare);
+        }
+        return Kmem.Alloc(size, out memory);
+    }
+
+    // Completion of a read-ahead (on whatever thread finished the I/O): the buffer becomes valid and not busy.
+    private static void ReadAheadDone(Buf bp)
+    {
+        s_lock.Enter();
+        if (s_byBuf.TryGetValue(bp, out var e))
+        {
+            e.Busy = false;
+            if (bp.Error == 0 && bp.Resid == 0)
+            {
+                e.Valid = true;
+                LruAppend(e);
+            }
+            else
+            {
+                Remove(e);
+            }
+            s_wait.Broadcast();
+        }
+        s_lock.Exit();
+    }
+
+    // Called with s_lock held: evicts clean LRU buffers (skipping dirty ones) until at most `target` bytes are
+    // cached; false when that is not possible without writing.
+    private static bool EvictClean(long target)
+    {
+        for (var e = s_lruHead; e is not null && s_bytes > target;)
+        {
+            var next = e.Next;
+            if (!e.Dirty)
+                Remove(e);
+            e = next;
+        }
+        return s_bytes <= target;
     }
 
     private static void LruAppend(Entry e)

@@ -16,7 +16,7 @@ internal static class Syncer
 
     private static Callout? s_callout;
     private static int s_ticks;
-    private static bool s_running;
+    private static volatile bool s_running;   // false from Stop on: a tick in progress does not reschedule
 
     public static void Start()
     {
@@ -26,6 +26,7 @@ internal static class Syncer
         s_callout.Schedule(Period);
     }
 
+    /// <summary>Stops the syncer and waits for a tick in progress (a shutdown hook: before the callout thread stops).</summary>
     public static void Stop()
     {
         s_running = false;

@@ -84,7 +84,10 @@ internal ref struct Uio
         return n;
     }
 
-    /// <summary>Marks <paramref name="count"/> bytes of <see cref="PeekIn"/> as written (they went to the device directly).</summary>
+    /// <summary>
+    /// Marks <paramref name="count"/> bytes as moved without a copy here: bytes of <see cref="PeekIn"/> the file
+    /// system wrote straight from the caller, or bytes of <see cref="PeekOut"/> it filled in place.
+    /// </summary>
     public void Advance(int count)
     {
         if (count < 0 || count > Resid)
@@ -95,6 +98,9 @@ internal ref struct Uio
 
     /// <summary>The caller's remaining bytes of a write, without consuming them.</summary>
     public readonly ReadOnlySpan<byte> PeekIn => _write.Slice(_done);
+
+    /// <summary>The caller's remaining buffer of a read, for a file system that fills it in place (then <see cref="Advance"/>).</summary>
+    public readonly Span<byte> PeekOut => Rw == UioRw.Read ? _read.Slice(_done) : default;
 
     /// <summary>
     /// VOP_READDIR: appends one dirent record (Rump.Dirent layout) and sets <see cref="Offset"/> to

@@ -5,13 +5,18 @@ using System.Diagnostics;
 namespace Rump.Tools;
 
 /// <summary>
-/// Copies files and trees between two <see cref="IFileTree"/>s with one large buffer (1 MiB reads and writes, so
-/// the kernel moves whole cluster runs per system call), drawing a progress bar for large files on a terminal.
+/// Copies files and trees between two <see cref="IFileTree"/>s with one buffer of <see cref="BufferSize"/> bytes,
+/// drawing a progress bar for large files on a terminal.
 /// </summary>
 public sealed class Copier : IDisposable
 {
-    /// <summary>Bytes per read and write.</summary>
-    public const int BufferSize = 1 << 20;
+    /// <summary>
+    /// Bytes per read and write: large enough that msdosfs reads it straight into the buffer in one device request
+    /// per cluster run (≥ its 64 KiB direct-read threshold), small enough to stay in the CPU cache between the
+    /// read and the write — 1 MiB buffers made the host side of a copy 3× slower here (measured with dd: 1 GiB
+    /// page cache to page cache, 8.9 s with 1 MiB blocks, 2.7 s with 128 KiB).
+    /// </summary>
+    public const int BufferSize = 128 * 1024;
 
     /// <summary>Files at least this large get a progress bar (when standard error is a terminal).</summary>
     public const long ProgressThreshold = 16L << 20;

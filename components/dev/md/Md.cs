@@ -179,6 +179,34 @@ internal sealed class MdDevice : DiskDevice
         return 0;
     }
 
+    protected override int DiskReadDirect(long blkno, Span<byte> buffer, out int transferred)
+    {
+        transferred = 0;
+        _rw.Enter(false);
+        var memory = _memory;
+        if (memory is not null)
+            memory.AsSpan((int)(blkno * Buf.DEV_BSIZE), buffer.Length).CopyTo(buffer);   // bounds-checked, < 2 GiB
+        _rw.Exit();
+        if (memory is null)
+            return Errno.ENXIO;
+        transferred = buffer.Length;
+        return 0;
+    }
+
+    protected override int DiskWriteDirect(long blkno, ReadOnlySpan<byte> data, out int transferred)
+    {
+        transferred = 0;
+        _rw.Enter(true);
+        var memory = _memory;
+        if (memory is not null)
+            data.CopyTo(memory.AsSpan((int)(blkno * Buf.DEV_BSIZE), data.Length));
+        _rw.Exit();
+        if (memory is null)
+            return Errno.ENXIO;
+        transferred = data.Length;
+        return 0;
+    }
+
     internal void Release()
     {
         _rw.Enter(true);

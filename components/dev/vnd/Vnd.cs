@@ -153,7 +153,7 @@ internal static class Vnd
     }
 }
 
-/// <summary>One configured vnd unit: requests go to the host file as asynchronous block I/O.</summary>
+/// <summary>One configured vnd unit: requests go to the host file (asynchronous block I/O for B_ASYNC bufs, synchronous positional I/O on the issuer's thread otherwise).</summary>
 /// <remarks>Locking: <see cref="_opens"/> is protected by the DiskDevice lock; <see cref="_fd"/> is set at
 /// configure time and cleared only at teardown, when no request is in flight.</remarks>
 internal sealed class VndDevice : DiskDevice
@@ -209,8 +209,37 @@ internal sealed class VndDevice : DiskDevice
         var op = bp.IsRead ? Hyp.BIO_READ : Hyp.BIO_WRITE;
         if (!bp.IsRead && (bp.Flags & Buf.B_SYNC) != 0)
             op |= Hyp.BIO_SYNC;
-        Hyp.BioSubmit(_fd, op, bp.Data.AsMemory(bp.DataOffset, length), bp.ByteOffset, _bioDone, bp);
+        if ((bp.Flags & Buf.B_ASYNC) != 0)
+        {
+            Hyp.BioSubmit(_fd, op, bp.Data.AsMemory(bp.DataOffset, length), bp.ByteOffset, _bioDone, bp);
+            return 0;
+        }
+        // The issuer waits right away: the I/O runs on its thread with the virtual CPU released, no host I/O
+        // thread and no wake-ups in between.
+        int transferred;
+        int error = bp.IsRead
+            ? Hyp.Read(_fd, bp.Data.AsSpan(bp.DataOffset, length), bp.ByteOffset, out transferred)
+            : Hyp.Write(_fd, bp.Data.AsSpan(bp.DataOffset, length), bp.ByteOffset, out transferred);
+        if (error == 0 && (op & Hyp.BIO_SYNC) != 0)
+            error = Hyp.SyncFd(_fd, Hyp.FSYNC_WRITE);
+        BioComplete(bp, error, error == 0 ? transferred : 0);
         return 0;
+    }
+
+    protected override int DiskReadDirect(long blkno, Span<byte> buffer, out int transferred)
+    {
+        transferred = 0;
+        if (_fd < 0)
+            return Errno.ENXIO;
+        return Hyp.Read(_fd, buffer, checked(blkno * Buf.DEV_BSIZE), out transferred);
+    }
+
+    protected override int DiskWriteDirect(long blkno, ReadOnlySpan<byte> data, out int transferred)
+    {
+        transferred = 0;
+        if (_fd < 0)
+            return Errno.ENXIO;
+        return Hyp.Write(_fd, data, checked(blkno * Buf.DEV_BSIZE), out transferred);
     }
 
     /// <summary>rumpuser_biodone: runs on a host I/O thread.</summary>

@@ -7,25 +7,31 @@ namespace Rump.Fs.Msdosfs;
 using Errno = Rump.Kern.Errno;
 
 /// <summary>
-/// The FAT code's block device: synchronous requests through the block device switch of the mounted
-/// device (bdev_strategy + biowait), in whole DEV_BSIZE blocks, through one bounce buffer.
-/// The FAT keeps its own copy of the table and writes file data straight through, so nothing of the
-/// volume sits in the buffer cache (the VFS's flush and invalidate of devvp find nothing of ours).
+/// The FAT code's block device, in bytes, over the block device switch of the mounted device.
+/// <list type="bullet">
+/// <item><see cref="Read"/>/<see cref="Write"/> are physio: the device moves the bytes straight between the
+/// caller's memory and the medium (<see cref="BlockDeviceSwitch.ReadDirect"/>), on the caller's thread with its
+/// virtual CPU released — no bounce buffer, no completion thread. Large file reads and all writes use them.</item>
+/// <item><see cref="ReadCached"/>/<see cref="ReadAhead"/> go through the VFS buffer cache (bread/breadn) in the
+/// volume's cache blocks (one per data cluster): small file reads are served from memory when cached.</item>
+/// </list>
+/// Coherence: cache blocks are never dirty (file data is written through), and every <see cref="Write"/>
+/// drops the cache blocks it overlaps, so a direct read or a bread never returns stale bytes.
 /// Locking: used only under the mount's volume lock.
 /// </summary>
 internal sealed class MsdosfsDevice : IFatDevice
 {
-    private const int MaxTransfer = 1024 * 1024;
-
     private readonly BlockDeviceSwitch _sw;
+    private readonly Vnode _devvp;
     private readonly DevT _dev;
-    private readonly Buf _buf = new();
-    private byte[] _bounce = [];
+    private long _cacheStart;
+    private int _cacheBlock;   // 0 = no cache blocks declared yet
 
-    private MsdosfsDevice(BlockDeviceSwitch sw, DevT dev, long size, bool readOnly)
+    private MsdosfsDevice(BlockDeviceSwitch sw, Vnode devvp, long size, bool readOnly)
     {
         _sw = sw;
-        _dev = dev;
+        _devvp = devvp;
+        _dev = devvp.Rdev;
         SizeBytes = size;
         IsReadOnly = readOnly;
     }
@@ -41,7 +47,7 @@ internal sealed class MsdosfsDevice : IFatDevice
             return error;
         if (sectorSize > 4096)
             return Errno.EINVAL;
-        device = new MsdosfsDevice(sw, devvp.Rdev, bytes - bytes % Buf.DEV_BSIZE, sw.IsReadOnly(devvp.Rdev));
+        device = new MsdosfsDevice(sw, devvp, bytes - bytes % Buf.DEV_BSIZE, sw.IsReadOnly(devvp.Rdev));
         return 0;
     }
 
@@ -50,66 +56,66 @@ internal sealed class MsdosfsDevice : IFatDevice
 
     public int Read(long offset, Span<byte> buffer)
     {
-        while (buffer.Length > 0)
-        {
-            int n = Math.Min(buffer.Length, MaxTransfer);
-            int error = Transfer(Buf.B_READ, offset, n);
-            if (error != 0)
-                return error;
-            _bounce.AsSpan(0, n).CopyTo(buffer);
-            buffer = buffer.Slice(n);
-            offset += n;
-        }
-        return 0;
+        if (!InDevice(offset, buffer.Length))
+            return Errno.EIO;
+        int error = _sw.ReadDirect(_dev, offset / Buf.DEV_BSIZE, buffer, out int n);
+        return error != 0 ? error : n == buffer.Length ? 0 : Errno.EIO;
     }
 
     public int Write(long offset, ReadOnlySpan<byte> buffer)
     {
         if (IsReadOnly)
             return Errno.EROFS;
-        while (buffer.Length > 0)
-        {
-            int n = Math.Min(buffer.Length, MaxTransfer);
-            Bounce(n);
-            buffer.Slice(0, n).CopyTo(_bounce);
-            int error = Transfer(Buf.B_WRITE, offset, n);
-            if (error != 0)
-                return error;
-            buffer = buffer.Slice(n);
-            offset += n;
-        }
-        return 0;
+        if (!InDevice(offset, buffer.Length))
+            return Errno.EIO;
+        int error = _sw.WriteDirect(_dev, offset / Buf.DEV_BSIZE, buffer, out int n);
+        PurgeCached(offset, buffer.Length);   // also after a failed write: the medium may hold part of it
+        return error != 0 ? error : n == buffer.Length ? 0 : Errno.EIO;
     }
 
     public int Flush() => _sw.Sync(_dev);
 
-    private void Bounce(int n)
+    public void SetCacheBlocks(long start, int blockSize)
     {
-        if (_bounce.Length < n)
-            _bounce = new byte[Math.Max(n, Math.Min(MaxTransfer, _bounce.Length * 2))];
+        _cacheStart = start;
+        _cacheBlock = blockSize;
     }
 
-    private int Transfer(int flags, long offset, int count)
+    public int ReadCached(long blockOffset, int skip, Span<byte> buffer)
     {
-        if (offset < 0 || offset % Buf.DEV_BSIZE != 0 || count % Buf.DEV_BSIZE != 0 || offset + count > SizeBytes)
+        if (!IsCacheBlock(blockOffset) || skip < 0 || skip + buffer.Length > _cacheBlock)
             return Errno.EIO;
-        Bounce(count);
-        var bp = _buf;
-        bp.Data = _bounce;
-        bp.DataOffset = 0;
-        bp.Count = count;
-        bp.Blkno = offset / Buf.DEV_BSIZE;
-        bp.RawBlkno = bp.Blkno;
-        bp.Flags = flags;
-        bp.Dev = _dev;
-        bp.Error = 0;
-        bp.Resid = 0;
-        bp.Done = false;
-        bp.IoDone = null;
-        _sw.Strategy(bp);
-        int error = bp.Biowait();
-        if (error == 0 && bp.Resid != 0)
-            error = Errno.EIO;
-        return error;
+        int error = Bio.Bread(_devvp, blockOffset / Buf.DEV_BSIZE, _cacheBlock, out var bp);
+        if (error != 0)
+            return error;
+        bp.Data.AsSpan(bp.DataOffset + skip, buffer.Length).CopyTo(buffer);
+        Bio.Brelse(bp);
+        return 0;
+    }
+
+    public void ReadAhead(long blockOffset)
+    {
+        if (IsCacheBlock(blockOffset))
+            Bio.ReadAhead(_devvp, blockOffset / Buf.DEV_BSIZE, _cacheBlock);
+    }
+
+    private bool InDevice(long offset, int length)
+        => offset >= 0 && offset % Buf.DEV_BSIZE == 0 && length % Buf.DEV_BSIZE == 0 && offset + length <= SizeBytes;
+
+    private bool IsCacheBlock(long offset)
+        => _cacheBlock != 0 && offset >= _cacheStart && (offset - _cacheStart) % _cacheBlock == 0 && offset + _cacheBlock <= SizeBytes;
+
+    // Drops the cache blocks that [offset, offset + length) overlaps.
+    private void PurgeCached(long offset, int length)
+    {
+        if (_cacheBlock == 0 || length == 0)
+            return;
+        long from = Math.Max(offset, _cacheStart);
+        long to = offset + length;
+        if (from >= to)
+            return;
+        long first = (from - _cacheStart) / _cacheBlock;
+        long last = (to - 1 - _cacheStart) / _cacheBlock;
+        Bio.PurgeBlocks(_dev, (_cacheStart + first * _cacheBlock) / Buf.DEV_BSIZE, _cacheBlock / Buf.DEV_BSIZE, last - first + 1);
     }
 }

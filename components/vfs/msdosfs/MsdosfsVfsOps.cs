@@ -8,7 +8,7 @@ using Errno = Rump.Kern.Errno;
 
 /// <summary>
 /// Per-mount state (struct msdosfsmount). <see cref="Lock"/> is the volume lock: it protects the volume,
-/// its FAT, every <see cref="FatNode"/> of the mount, <see cref="Pending"/> and <see cref="Bounce"/>.
+/// its FAT, every <see cref="FatNode"/> of the mount and <see cref="Pending"/>.
 /// Lock order: a vnode lock, then the volume lock; never call into the vcache holding it.
 /// </summary>
 internal sealed class MsdosfsMount
@@ -17,13 +17,8 @@ internal sealed class MsdosfsMount
     public readonly KMutex Lock = new();
     /// <summary>Nodes found by lookup/create, handed to LoadVnode by key (saves re-reading the directory).</summary>
     public readonly Dictionary<VnodeKey, FatNode> Pending = new();
-    public readonly byte[] Bounce;
 
-    public MsdosfsMount(FatVolume volume)
-    {
-        Volume = volume;
-        Bounce = new byte[System.Math.Max(64 * 1024, volume.Geometry.BytesPerCluster)];
-    }
+    public MsdosfsMount(FatVolume volume) => Volume = volume;
 
     private long _deadKeys;
 

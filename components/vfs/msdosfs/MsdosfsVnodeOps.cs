@@ -17,6 +17,9 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
     private const int FileModeBits = 0x1A4;      // 0644
     private const int ReadOnlyFileModeBits = 0x124; // 0444
 
+    /// <summary>Bytes a write hands the volume at a time (the file's size and times are updated per chunk).</summary>
+    private const int MaxWriteChunk = 1024 * 1024;
+
     private static MsdosfsMount MountOf(Vnode vp) => (MsdosfsMount)vp.Mount.Data!;
 
     private static FatNode NodeOf(Vnode vp) => (FatNode)vp.Data!;
@@ -350,15 +353,16 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         m.Lock.Enter();
         try
         {
+            // Straight into the caller's buffer: the volume reads large ranges from the device into it and
+            // copies small ones out of the buffer cache.
             while (uio.Resid > 0)
             {
-                int want = Math.Min(uio.Resid, m.Bounce.Length);
-                int e = m.Volume.Read(node, uio.Offset, m.Bounce.AsSpan(0, want), out int n);
+                int e = m.Volume.Read(node, uio.Offset, uio.PeekOut, out int n);
                 if (e != 0)
                     return e;
                 if (n == 0)
                     break;
-                uio.MoveOut(m.Bounce.AsSpan(0, n));
+                uio.Advance(n);
             }
             return 0;
         }
@@ -382,7 +386,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             int e = 0;
             while (uio.Resid > 0)
             {
-                int n = Math.Min(uio.Resid, m.Bounce.Length);
+                int n = Math.Min(uio.Resid, MaxWriteChunk);
                 if (uio.Offset + n > FatVolume.MaxFileSize)
                     n = (int)Math.Max(0, FatVolume.MaxFileSize - uio.Offset);
                 if (n == 0)
@@ -393,7 +397,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                 e = m.Volume.Write(node, uio.Offset, uio.PeekIn.Slice(0, n), out int written);
                 if (e != 0)
                     break;
-                uio.MoveIn(m.Bounce.AsSpan(0, written)); // advances the uio past what was written
+                uio.Advance(written);   // the volume wrote straight from the caller's buffer
             }
             int ue = m.Volume.UpdateEntry(node);
             if (e == 0)

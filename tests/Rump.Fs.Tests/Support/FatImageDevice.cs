@@ -45,6 +45,25 @@ internal sealed class FatImageDevice : IFatDevice, IDisposable
         return 0;
     }
 
+    // No buffer cache under the on-disk unit tests: a cached read is a plain read of the part asked for.
+    public void SetCacheBlocks(long start, int blockSize) => CacheBlock = blockSize;
+
+    public int CacheBlock { get; private set; }
+
+    public int ReadCached(long blockOffset, int skip, Span<byte> buffer)
+    {
+        Assert.True(CacheBlock > 0 && skip + buffer.Length <= CacheBlock);
+        var block = new byte[CacheBlock];
+        var error = Read(blockOffset, block);
+        if (error == 0)
+            block.AsSpan(skip, buffer.Length).CopyTo(buffer);
+        return error;
+    }
+
+    public void ReadAhead(long blockOffset)
+    {
+    }
+
     public int Flush()
     {
         _file.Flush(true);

@@ -32,6 +32,11 @@ internal sealed class FatNode
     /// </summary>
     internal FatExtent[]? Extents;
 
+    /// <summary>Where the next read starts if reading is sequential (the end of the last read; 0 at open).</summary>
+    internal long NextReadOffset;
+    /// <summary>File offset up to which read-ahead has been started.</summary>
+    internal long ReadAheadEnd;
+
     public bool IsDirectory => IsRoot || Entry.IsDirectory;
 
     public void ForgetChainCache()

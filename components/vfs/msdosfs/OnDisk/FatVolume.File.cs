@@ -11,6 +11,17 @@ internal sealed partial class FatVolume
 
     public uint StartCluster(FatNode node) => node.Entry.FirstCluster(Geometry.Type);
 
+    /// <summary>
+    /// Reads of at least this many bytes go straight from the device into the caller's buffer, a contiguous run
+    /// of clusters per device request (physio); smaller reads go through the buffer cache, a cluster per buffer,
+    /// with read-ahead while the file is read sequentially.
+    /// </summary>
+    public const int DirectReadMin = 64 * 1024;
+
+    /// <summary>Read-ahead window while reading sequentially through the cache, in bytes (at least <see cref="ReadAheadMinClusters"/> clusters).</summary>
+    public const int ReadAheadBytes = 64 * 1024;
+    public const int ReadAheadMinClusters = 4;
+
     /// <summary>Reads file data; <paramref name="nread"/> is short at end of file. EIO on a chain shorter than the size.</summary>
     public int Read(FatNode node, long offset, Span<byte> buffer, out int nread)
     {
@@ -21,10 +32,74 @@ internal sealed partial class FatVolume
         if (offset >= size || buffer.Length == 0)
             return 0;
         int want = (int)Math.Min(buffer.Length, size - offset);
-        int error = Transfer(node, offset, buffer.Slice(0, want), default, write: false);
-        if (error == 0)
-            nread = want;
-        return error;
+        bool direct = want >= DirectReadMin;
+        int error = direct
+            ? Transfer(node, offset, buffer.Slice(0, want), default, write: false)
+            : ReadThroughCache(node, offset, buffer.Slice(0, want));
+        if (error != 0)
+            return error;
+        nread = want;
+        bool sequential = offset == node.NextReadOffset;
+        node.NextReadOffset = offset + want;
+        if (!sequential)
+            node.ReadAheadEnd = 0;   // a seek: the next sequential run starts its own window
+        else if (!direct)
+            StartReadAhead(node, offset + want, size);
+        return 0;
+    }
+
+    /// <summary>A small read: each cluster through the buffer cache (bread of the cluster's cache block).</summary>
+    private int ReadThroughCache(FatNode node, long offset, Span<byte> buffer)
+    {
+        int bpc = Geometry.BytesPerCluster;
+        uint start = StartCluster(node);
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            long pos = offset + done;
+            int error = ChainCluster(node, start, (uint)(pos >> Geometry.ClusterShift), out uint cluster);
+            if (error != 0)
+                return error == Errno.ENOENT ? Errno.EIO : error;
+            if (!Fat.IsValidCluster(cluster))
+                return Errno.EIO;
+            int inCluster = (int)(pos & (bpc - 1));
+            int n = Math.Min(bpc - inCluster, buffer.Length - done);
+            long block = Geometry.ClusterOffset(cluster);
+            // A cluster cut off by the end of a truncated image is not a whole cache block: read what is there.
+            error = block + bpc <= Device.SizeBytes
+                ? Device.ReadCached(block, inCluster, buffer.Slice(done, n))
+                : ReadDevice(block + inCluster, buffer.Slice(done, n));
+            if (error != 0)
+                return error;
+            done += n;
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// breadn's read-ahead for a sequential reader: starts reading the clusters of the window after
+    /// <paramref name="end"/> that were not started before. Errors end the read-ahead quietly (the read that
+    /// needs the data meets them).
+    /// </summary>
+    private void StartReadAhead(FatNode node, long end, long size)
+    {
+        int bpc = Geometry.BytesPerCluster;
+        long window = Math.Max(ReadAheadBytes, (long)ReadAheadMinClusters * bpc);
+        long to = Math.Min(size, end + window);
+        long from = Math.Max(end, node.ReadAheadEnd) & ~(long)(bpc - 1);
+        if (from >= to)
+            return;
+        uint start = StartCluster(node);
+        for (long pos = from; pos < to; pos += bpc)
+        {
+            if (ChainCluster(node, start, (uint)(pos >> Geometry.ClusterShift), out uint cluster) != 0 || !Fat.IsValidCluster(cluster))
+                return;
+            long block = Geometry.ClusterOffset(cluster);
+            if (block + bpc > Device.SizeBytes)
+                return;
+            Device.ReadAhead(block);
+            node.ReadAheadEnd = pos + bpc;
+        }
     }
 
     /// <summary>

@@ -75,6 +75,7 @@ internal sealed partial class FatVolume
         if ((error = FatTable.Load(g, dev, out var fat)) != 0)
             return error;
         var v = new FatVolume(boot, g, fat!, dev, readOnly, clock);
+        dev.SetCacheBlocks(g.ClusterOffset(2), g.BytesPerCluster);   // file data is cached a cluster per buffer
         if (g.Type == FatType.Fat32 && g.FsInfoSector != 0)
         {
             if ((error = dev.Read((long)g.FsInfoSector * g.BytesPerSector, v._sector)) != 0)
@@ -171,6 +172,9 @@ internal sealed partial class FatVolume
         return WriteClusterBytes(cluster, 0, _cluster);
     }
 
+    /// <summary>Clusters a forward lookup walks from the node's cached cluster before it uses the run map.</summary>
+    private const uint ForwardWalkMax = 64;
+
     /// <summary>
     /// Cluster number <paramref name="index"/> (0-based) of the chain starting at <paramref name="start"/>,
     /// using and updating the node's last-lookup cache. ENOENT when the chain is shorter, EIO when it is
@@ -180,15 +184,16 @@ internal sealed partial class FatVolume
     {
         cluster = 0;
         uint c = start, i = 0;
-        if (node is not null && node.CachedCluster != 0 && node.CachedIndex <= index)
+        bool fromCache = node is not null && node.CachedCluster != 0 && node.CachedIndex <= index;
+        if (fromCache)
         {
-            c = node.CachedCluster;
+            c = node!.CachedCluster;
             i = node.CachedIndex;
         }
-        else if (node is not null && index > 0 && start != 0 && !node.IsDirectory)
+        if (node is not null && index > 0 && start != 0 && !node.IsDirectory && (!fromCache || index - i > ForwardWalkMax))
         {
-            // A backward (or first, far) seek: look the cluster up in the run map instead of walking
-            // the FAT from the start. A chain the map cannot describe (loop, bad link) takes the walk
+            // A backward or far forward seek (or a first, far one): look the cluster up in the run map
+            // instead of walking the FAT. A chain the map cannot describe (loop, bad link) takes the walk
             // below, which reports the error.
             if (node.Extents is null)
                 node.Extents = BuildExtents(start);
