@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
@@ -119,39 +120,62 @@ internal static class FsBench
         var image = FatImage(dir, "copy.img", mib + 128, (payload, "/big.bin"));
         var outFile = Path.Combine(dir, "out.bin");
 
+        var cpu = new Dictionary<string, List<TimeSpan>>();
+        TimeSpan Timed(string key, string tool, params string[] a)
+        {
+            var (wall, used) = TimeProcessCpu(tool, a);
+            if (!cpu.TryGetValue(key, out var list))
+                cpu[key] = list = [];
+            list.Add(used);
+            return wall;
+        }
+        string CpuOf(string key)
+        {
+            var list = cpu[key];
+            list.Sort();
+            return Ms(list[list.Count / 2]);
+        }
+        double CpuRatio(string peer, string subject)
+        {
+            cpu[peer].Sort();
+            cpu[subject].Sort();
+            return cpu[peer][cpu[peer].Count / 2].TotalSeconds / cpu[subject][cpu[subject].Count / 2].TotalSeconds;
+        }
+        var (rumpctl, prefix) = Rumpctl();
+
         TimeSpan RumpctlOut()
         {
             File.Delete(outFile);
-            return TimeRumpctl("cp", image + ":/big.bin", outFile);
+            return Timed("rumpctl-out", rumpctl, [.. prefix, "cp", image + ":/big.bin", outFile]);
         }
 
         TimeSpan McopyOut()
         {
             File.Delete(outFile);
-            return TimeProcess("mcopy", "-n", "-i", image, "::/big.bin", outFile);
+            return Timed("mcopy-out", "mcopy", "-n", "-i", image, "::/big.bin", outFile);
         }
 
         var rumpOut = Median(3, RumpctlOut);
         var mtoolsOut = Median(3, McopyOut);
-        Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×)");
+        Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-out")} vs {CpuOf("mcopy-out")}, ratio {Ratio(CpuRatio("mcopy-out", "rumpctl-out"))}");
         File.Delete(outFile);
 
         var target = Path.Combine(dir, "into.img");
         TimeSpan RumpctlIn()
         {
             FatImage(dir, "into.img", mib + 128);
-            return TimeRumpctl("cp", payload, target + ":/big.bin");
+            return Timed("rumpctl-in", rumpctl, [.. prefix, "cp", payload, target + ":/big.bin"]);
         }
 
         TimeSpan McopyIn()
         {
             FatImage(dir, "into.img", mib + 128);
-            return TimeProcess("mcopy", "-i", target, payload, "::/big.bin");
+            return Timed("mcopy-in", "mcopy", "-i", target, payload, "::/big.bin");
         }
 
         var rumpIn = Median(3, RumpctlIn);
         var mtoolsIn = Median(3, McopyIn);
-        Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×)");
+        Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-in")} vs {CpuOf("mcopy-in")}, ratio {Ratio(CpuRatio("mcopy-in", "rumpctl-in"))}");
         File.Delete(target);
         return 0;
     }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace Rump.Bench;
 
@@ -76,7 +77,37 @@ internal static class FsBenchSupport
     }
 
     /// <summary>Wall time of one whole process run (output discarded); throws when it fails.</summary>
-    public static TimeSpan TimeProcess(string tool, params string[] args)
+    public static TimeSpan TimeProcess(string tool, params string[] args) => TimeProcessCpu(tool, args).Wall;
+
+    /// <summary>
+    /// Wall time and CPU time (user + system, from getrusage(RUSAGE_CHILDREN) around the run) of one whole process
+    /// run. CPU time is the steadier figure on a machine shared with other work.
+    /// </summary>
+    public static (TimeSpan Wall, TimeSpan Cpu) TimeProcessCpu(string tool, params string[] args)
+    {
+        var cpuBefore = ChildrenCpu();
+        var wall = RunTimed(tool, args);
+        return (wall, ChildrenCpu() - cpuBefore);
+    }
+
+    [StructLayout(LayoutKind.Sequential, Size = 144)]
+    private struct RUsage
+    {
+        public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRUsage(int who, out RUsage usage);
+
+    private static TimeSpan ChildrenCpu()
+    {
+        const int RUSAGE_CHILDREN = -1;
+        if (GetRUsage(RUSAGE_CHILDREN, out var u) != 0)
+            return TimeSpan.Zero;
+        return TimeSpan.FromMicroseconds((u.UserSeconds + u.SystemSeconds) * 1_000_000.0 + u.UserMicroseconds + u.SystemMicroseconds);
+    }
+
+    private static TimeSpan RunTimed(string tool, string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

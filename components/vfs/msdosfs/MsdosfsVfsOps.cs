@@ -122,7 +122,7 @@ internal sealed class MsdosfsVfsOps : VfsOps
         if (mp.Data is not MsdosfsMount m)
             return 0;
         m.Lock.Enter();
-        int error = m.Volume.Sync();
+        int error = m.Volume.Sync(flushDevice: wait);   // the syncer's periodic sync does not wait: no cache flush
         m.Lock.Exit();
         return error;
     }

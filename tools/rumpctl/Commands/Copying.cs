@@ -72,9 +72,11 @@ public static class Copying
             if (ImageSpec.LooksLikeImageSpec(sourceText, cwd))
             {
                 var spec = context.Spec(sourceText);
-                sameFileSystem = targetSpec is not null && spec.Partition == targetSpec.Partition
-                    && context.Console.HostPath(spec.Image) == context.Console.HostPath(targetSpec.Image);
-                from = context.Tree(spec);
+                var sameImage = targetSpec is not null && context.Console.HostPath(spec.Image) == context.Console.HostPath(targetSpec.Image);
+                sameFileSystem = sameImage && spec.Partition == targetSpec!.Partition;
+                // A source image that is not also the target is only read: mount it read-only (no clean-bit
+                // writes, no fsync of the image at unmount, a shared lock that lets other readers in).
+                from = context.Tree(spec, readOnly: !sameImage);
                 source = spec.Path;
             }
             else

@@ -105,8 +105,11 @@ internal sealed partial class FatVolume
     /// <summary>The FSInfo free count as found at mount (a hint; the FAT is the truth).</summary>
     public bool FsInfoFreeCountHint(out uint free) => _fsInfo.TryGetFreeCount(Geometry.CountOfClusters, out free);
 
-    /// <summary>Writes the FAT, the FSInfo hints and asks the device to flush (VFS_SYNC).</summary>
-    public int Sync()
+    /// <summary>
+    /// Writes the FAT, the FSInfo hints and, when <paramref name="flushDevice"/>, asks the device to flush its write
+    /// cache (VFS_SYNC; the syncer's lazy sync writes without the flush, like MNT_LAZY).
+    /// </summary>
+    public int Sync(bool flushDevice = true)
     {
         if (ReadOnly)
             return 0;
@@ -124,7 +127,7 @@ internal sealed partial class FatVolume
             if ((error = Device.Write(off, _sector)) != 0)
                 return error;
         }
-        return Device.Flush();
+        return flushDevice ? Device.Flush() : 0;
     }
 
     /// <summary>Final sync; sets the clean-shutdown bit again when the volume had it at mount.</summary>
