@@ -23,6 +23,12 @@ public sealed record BootOptions
 
     /// <summary>Extra parameters the kernel can read through the parameter hypercall (rumpuser_getparam).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The domain a xen-target kernel boots in (its hypervisor port, e.g. from Rump.Xen.Host's software
+    /// hypervisor). Required by the xen target; other targets ignore it.
+    /// </summary>
+    public Rump.Xen.IXenHypervisorPort? Xen { get; init; }
 }
 
 /// <summary>Vintage of the kernel sources a kernel assembly was built from.</summary>

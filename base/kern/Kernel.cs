@@ -130,8 +130,17 @@ internal static class Kernel
         s_panicMessage = null;
         Volatile.Write(ref s_panicStopped, 0);
 
-        // The host's options (console, parameters) go to the target only once this boot is ours.
-        TargetSetup.Configure?.Invoke(options);
+        // The host's options (console, parameters) go to the target only once this boot is ours. A target
+        // that refuses them (e.g. xen without a domain) fails the boot, and the instance may boot again.
+        try
+        {
+            TargetSetup.Configure?.Invoke(options);
+        }
+        catch
+        {
+            Volatile.Write(ref s_state, StateOff);
+            throw;
+        }
         bool versionOk = Hyp.CheckVersion() == 0;
         if (!versionOk || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
         {

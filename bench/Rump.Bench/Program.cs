@@ -13,6 +13,7 @@ var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>
     ["fs-ls"] = ("whole process: rumpctl ls wall time on a small image", FsBench.Ls),
     ["fs-walk"] = ("whole process: rumpctl tree vs mdir -/ on a 10k-file tree", FsBench.Walk),
     ["fs"] = ("all fs-* benchmarks in order", FsBench.All),
+    ["xen"] = ("[--size MiB]: xen kernel on the software hypervisor: boot time; sequential read of a 64 MiB file, xen vs posix on one image", XenBench.Run),
 };
 
 var verbName = args.Length > 0 ? args[0] : "help";

@@ -35,13 +35,15 @@ public sealed class ImageSession : IDisposable
     private readonly Dictionary<string, string> _devices = new(StringComparer.Ordinal);        // full image path → /dev/imgN
     private readonly HashSet<string> _readOnlyDevices = new(StringComparer.Ordinal);          // /dev/imgN attached read-only
     private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
+    private readonly XenHosting? _xen;
     private bool _closed;
 
-    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console)
+    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console, XenHosting? xen)
     {
         _kernel = kernel;
         _options = options;
         _console = console;
+        _xen = xen;
     }
 
     public ISyscalls Sys => _kernel.Sys;
@@ -83,13 +85,17 @@ public sealed class ImageSession : IDisposable
                 ExitCodes.Kernel);
         }
 
+        Action<string>? kernelConsole = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null;
+        // A xen kernel boots in a domain of the software hypervisor; its console is the domain's console ring.
+        var xen = loader.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
         var boot = new BootOptions
         {
             Verbose = options.Verbose,
             HostName = "rumpctl",
             // Lock written images (flock) so that two writers never share one image.
             Parameters = new Dictionary<string, string> { ["RUMP_LOCKDISKS"] = "1" },
-            Console = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null,
+            Console = kernelConsole,
+            Xen = xen?.Domain.Port,
         };
         IRumpKernel kernel;
         try
@@ -98,6 +104,7 @@ public sealed class ImageSession : IDisposable
         }
         catch (RumpKernelPanicException e)
         {
+            xen?.Dispose();
             loader.Unload();
             throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
         }
@@ -105,9 +112,15 @@ public sealed class ImageSession : IDisposable
         {
             // The kernel refuses its target glue (hypercall interface version outside the target's range).
             loader.Unload();
+            xen?.Dispose();
             throw new ToolException("kernel " + path + " refuses to boot: " + e.Message, ExitCodes.Kernel);
         }
-        return new ImageSession(kernel, options, console);
+        catch
+        {
+            xen?.Dispose();
+            throw;
+        }
+        return new ImageSession(kernel, options, console, xen);
     }
 
     /// <summary>Registers the image file as a block device once per session; returns its key (<c>/dev/imgN</c>).</summary>
@@ -127,6 +140,8 @@ public sealed class ImageSession : IDisposable
         var key = "/dev/img" + _devices.Count.ToString(CultureInfo.InvariantCulture);
         // Decided before the kernel opens the image: once it holds the image's lock, a test open here would fail.
         readOnly |= _options.ReadOnly || IsReadOnlyFile(fullPath, spec.Image);
+        // Under xen the image is first a virtual disk of the domain; the kernel finds it by this path.
+        _xen?.AttachImage(fullPath, readOnly);
         // Read-only sessions share the image with other readers; a writer locks it (EBUSY for the others).
         var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
         if (err == (int)Errno.EBUSY)
@@ -309,6 +324,7 @@ public sealed class ImageSession : IDisposable
             {
                 errors.Add("kernel panic during shutdown: " + e.PanicMessage);
             }
+            _xen?.Dispose();
         }
         return errors;
     }
