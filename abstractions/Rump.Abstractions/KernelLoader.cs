@@ -65,7 +65,16 @@ public sealed class RumpKernelLoader
     public static IRumpKernel Boot(string path, BootOptions? options = null)
     {
         var loader = Load(path);
-        return loader.BootInstance(options ?? new BootOptions());
+        try
+        {
+            return loader.BootInstance(options ?? new BootOptions());
+        }
+        catch
+        {
+            // A kernel that refused to boot (or panicked) is of no use to anyone: let its load context go.
+            loader.Unload();
+            throw;
+        }
     }
 
     /// <summary>Loads non-collectible (ReadyToRun code runs) and boots: for one-shot hosts that never unload.</summary>

@@ -141,12 +141,15 @@ internal static class Kernel
             Volatile.Write(ref s_state, StateOff);
             throw;
         }
-        if (Hyp.CheckVersion() != 0 || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
+        bool versionOk = Hyp.CheckVersion() == 0;
+        if (!versionOk || Hyp.Init(Hyp.InterfaceVersion, options.HostName) != 0)
         {
             Volatile.Write(ref s_state, StateOff);
             throw new NotSupportedException(string.Format(CultureInfo.InvariantCulture,
-                "kernel needs hypercall interface v{0}; target {1} implements v{2}..v{3}",
-                Hyp.InterfaceVersion, Hyp.TargetName, Hyp.TargetMinVersion, Hyp.TargetMaxVersion));
+                "kernel {0} (vintage {1}) needs hypercall interface v{2}; its target glue ({3}) implements v{4}..v{5}{6}. "
+                + "Build the kernel sources of a vintage that declares a version in v{4}..v{5}, or update targets/{3} to v{2}.",
+                KernelIdentity.Kernel, VintageText(), Hyp.InterfaceVersion, Hyp.TargetName, Hyp.TargetMinVersion, Hyp.TargetMaxVersion,
+                versionOk ? " but refused it at init" : ""));
         }
 
         Lwp? lwp0 = null;
@@ -266,11 +269,17 @@ internal static class Kernel
         Hyp.Exit(Hyp.EXIT_HALT);
     }
 
-    internal static string FormatBanner(int ncpu, long memLimit)
+    /// <summary>"HEAD~3 1a2b3c4", "worktree 1a2b3c4+dirty": the vintage as the banner shows it.</summary>
+    private static string VintageText()
     {
         var commit = KernelIdentity.VintageCommit.Length > 7 ? KernelIdentity.VintageCommit.Substring(0, 7) : KernelIdentity.VintageCommit;
-        var vintage = (KernelIdentity.VintageRef.Length > 0 ? KernelIdentity.VintageRef : "unknown")
+        return (KernelIdentity.VintageRef.Length > 0 ? KernelIdentity.VintageRef : "unknown")
             + (commit.Length > 0 ? " " + commit : "") + (KernelIdentity.VintageDirty ? "+dirty" : "");
+    }
+
+    internal static string FormatBanner(int ncpu, long memLimit)
+    {
+        var vintage = VintageText();
         return string.Format(CultureInfo.InvariantCulture,
             "Rump.Build kernel {0} (target {1}, vintage {2}, hypercall interface v{3}), {4} virtual CPU{5}, {6}",
             KernelIdentity.Kernel, KernelIdentity.Target, vintage, Hyp.InterfaceVersion, ncpu, ncpu == 1 ? "" : "s",

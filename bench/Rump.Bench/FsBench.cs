@@ -23,7 +23,8 @@ internal static class FsBench
 
     /// <summary>
     /// In-process: sequential read of a 256 MiB file through the kernel's read(2) (1 MiB buffers) vs
-    /// RandomAccess.Read of the same bytes from the image file (the page-cache limit), then random 4 KiB reads.
+    /// RandomAccess.Read of the same bytes from the image file (the page-cache limit), then random 4 KiB reads; kernel
+    /// and host runs alternate.
     /// </summary>
     public static int Read(string[] args)
     {
@@ -70,8 +71,7 @@ internal static class FsBench
             return clock.Elapsed;
         }
 
-        var kernelSeq = Median(5, KernelSequential);
-        var hostSeq = Median(5, HostSequential);
+        var (kernelSeq, hostSeq) = MedianInterleaved(5, KernelSequential, HostSequential);
         var seqRatio = hostSeq.TotalSeconds / kernelSeq.TotalSeconds;
         Console.WriteLine($"fs-read sequential {mib} MiB, 1 MiB buffers: kernel read(2) {MiBps(bytes, kernelSeq)}, RandomAccess.Read {MiBps(bytes, hostSeq)}, ratio {Ratio(seqRatio)} (goal >= 0.80×)");
 
@@ -100,8 +100,7 @@ internal static class FsBench
             return clock.Elapsed;
         }
 
-        var kernelRandom = Median(3, KernelRandom);
-        var hostRandom = Median(3, HostRandom);
+        var (kernelRandom, hostRandom) = MedianInterleaved(3, KernelRandom, HostRandom);
         var randomRatio = hostRandom.TotalSeconds / kernelRandom.TotalSeconds;
         Console.WriteLine($"fs-read random 4 KiB x {reads}: kernel pread(2) {kernelRandom.TotalMicroseconds / reads:0.00} us/read, RandomAccess.Read {hostRandom.TotalMicroseconds / reads:0.00} us/read, ratio {Ratio(randomRatio)}");
 
@@ -110,7 +109,7 @@ internal static class FsBench
         return 0;
     }
 
-    /// <summary>Whole process: rumpctl cp vs mcopy for a 1 GiB file, out of the image and into a fresh image.</summary>
+    /// <summary>Whole process: rumpctl cp vs mcopy for a 1 GiB file, out of the image and into a fresh image (runs alternate).</summary>
     public static int Copy(string[] args)
     {
         var dir = WorkDirectory(args);
@@ -155,8 +154,7 @@ internal static class FsBench
             return Timed("mcopy-out", "mcopy", "-n", "-i", image, "::/big.bin", outFile);
         }
 
-        var rumpOut = Median(3, RumpctlOut);
-        var mtoolsOut = Median(3, McopyOut);
+        var (rumpOut, mtoolsOut) = MedianInterleaved(3, RumpctlOut, McopyOut);
         Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-out")} vs {CpuOf("mcopy-out")}, ratio {Ratio(CpuRatio("mcopy-out", "rumpctl-out"))}");
         File.Delete(outFile);
 
@@ -173,8 +171,7 @@ internal static class FsBench
             return Timed("mcopy-in", "mcopy", "-i", target, payload, "::/big.bin");
         }
 
-        var rumpIn = Median(3, RumpctlIn);
-        var mtoolsIn = Median(3, McopyIn);
+        var (rumpIn, mtoolsIn) = MedianInterleaved(3, RumpctlIn, McopyIn);
         Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-in")} vs {CpuOf("mcopy-in")}, ratio {Ratio(CpuRatio("mcopy-in", "rumpctl-in"))}");
         File.Delete(target);
         return 0;

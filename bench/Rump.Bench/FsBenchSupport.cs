@@ -170,6 +170,26 @@ internal static class FsBenchSupport
         return times[times.Count / 2];
     }
 
+    /// <summary>
+    /// Medians of <paramref name="runs"/> timings of a subject and its peer, taken alternately (after one warm-up
+    /// of each), so that both see the same background load on a shared machine.
+    /// </summary>
+    public static (TimeSpan Subject, TimeSpan Peer) MedianInterleaved(int runs, Func<TimeSpan> subject, Func<TimeSpan> peer)
+    {
+        subject();
+        peer();
+        var a = new List<TimeSpan>();
+        var b = new List<TimeSpan>();
+        for (var i = 0; i < runs; i++)
+        {
+            a.Add(subject());
+            b.Add(peer());
+        }
+        a.Sort();
+        b.Sort();
+        return (a[a.Count / 2], b[b.Count / 2]);
+    }
+
     public static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 
     public static string MiBps(long bytes, TimeSpan t) => (bytes / 1048576.0 / t.TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " MiB/s";

@@ -49,6 +49,13 @@ internal static class DiagnosticDescriptors
         "The kernel sources declare hypercall interface version {0}, target '{1}' supports {2}..{3}; update the target ({4}) or build an older vintage",
         GeneratorCategory);
 
+    /// <summary>RUMP0106 when the build asks for it as a warning (RumpHypercallVersionCheck=warning).</summary>
+    public static readonly DiagnosticDescriptor HypercallVersionOutOfRangeWarning = new(
+        "RUMP0106",
+        "Hypercall interface version outside the target's range",
+        "The kernel sources declare hypercall interface version {0}, target '{1}' supports {2}..{3}; RumpHypercallVersionCheck=warning: building anyway, this kernel refuses to boot; update the target ({4}) or build an older vintage",
+        GeneratorCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "rump0106");
+
     public static readonly DiagnosticDescriptor SyscallSignatureMismatch = Error(
         "RUMP0107",
         "A system call implementation does not match syscalls.master",

@@ -158,6 +158,13 @@ public sealed class Link : Microsoft.Build.Utilities.Task
             json.WriteString("commitDate", VintageCommitDate);
             json.WriteBoolean("dirty", string.Equals(VintageDirty, "true", StringComparison.OrdinalIgnoreCase));
             json.WriteEndObject();
+            // The base is in every kernel: its sources (and syscalls.master) hashed like a component's, so a diff of two
+            // vintages shows a base change too.
+            var baseFiles = BaseFiles(SourceRoot);
+            json.WriteStartObject("base");
+            WriteArray(json, "files", baseFiles.Select(f => SplitLayers.RelativePath(SourceRoot, f)).Order(StringComparer.Ordinal));
+            json.WriteString("sourceHash", ComponentsFile.SourceHash(SourceRoot, baseFiles));
+            json.WriteEndObject();
             json.WriteStartArray("components");
             foreach (var component in components)
             {
@@ -189,6 +196,18 @@ public sealed class Link : Microsoft.Build.Utilities.Task
         }
         stream.WriteByte((byte)'\n');
         File.WriteAllBytes(LinkMap, stream.ToArray());
+    }
+
+    /// <summary>The base's sources as the build compiled them, plus syscalls.master (it generates the system-call table).</summary>
+    private static List<string> BaseFiles(string sourceRoot)
+    {
+        if (sourceRoot.Length == 0)
+            return [];
+        var files = SplitLayers.CSharpFiles(Path.Combine(sourceRoot, "base")).ToList();
+        var master = Path.Combine(sourceRoot, "base", "syscalls.master");
+        if (File.Exists(master))
+            files.Add(master);
+        return files;
     }
 
     private static void WriteArray(Utf8JsonWriter json, string name, IEnumerable<string> values)

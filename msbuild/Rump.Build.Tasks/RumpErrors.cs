@@ -14,7 +14,9 @@ internal static class RumpErrors
     public const string MissingFaction = "RUMP0004";
     public const string BadDeclaration = "RUMP0005";
     public const string UnknownVintage = "RUMP0006";
+    public const string HypercallVersionMismatch = "RUMP0007";
     public const string SourceOutsideComponent = "RUMP0008";
+    public const string VintageDoesNotCompile = "RUMP0009";
     public const string HostApiInKernel = "RUMP0010";
     public const string LinkFailed = "RUMP0011";
 

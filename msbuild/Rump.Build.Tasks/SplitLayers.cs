@@ -23,6 +23,14 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
 
     [Required] public string Target { get; set; } = "";
 
+    /// <summary>The vintage the sources come from (RumpVintageRef/Commit/Dirty), for messages.</summary>
+    public string VintageRef { get; set; } = "";
+    public string VintageCommit { get; set; } = "";
+    public string VintageDirty { get; set; } = "";
+
+    /// <summary>RumpHypercallVersionCheck: <c>error</c> (default) or <c>warning</c> (build a kernel that refuses to boot).</summary>
+    public string HypercallVersionCheck { get; set; } = "";
+
     /// <summary>Where to remember the declarations between builds (obj/); empty = parse every file.</summary>
     public string DeclarationCacheFile { get; set; } = "";
 
@@ -51,6 +59,11 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
                 "pass -p:RumpTarget=<one of the known targets>, or add the target's hypercall implementation under targets/" + Target + "/.");
             return false;
         }
+
+        var vintage = new HypercallVersions.Vintage(VintageRef, VintageCommit, string.Equals(VintageDirty, "true", StringComparison.OrdinalIgnoreCase));
+        if (!HypercallVersions.Check(Log, SourceRoot, TargetsRoot, Target, vintage,
+                asWarning: string.Equals(HypercallVersionCheck, "warning", StringComparison.OrdinalIgnoreCase)))
+            return false;
 
         var sources = new List<ITaskItem>();
         var declarations = new List<ITaskItem>();

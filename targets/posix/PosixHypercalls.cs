@@ -534,10 +534,22 @@ internal static class PosixHypercalls
         }
         if (totalNs <= 0)
             return 0;
-        var timeout = TimeSpan.FromTicks(Math.Min(totalNs / 100, (long)int.MaxValue * TimeSpan.TicksPerMillisecond));
-        // A panic or exit wakes sleepers.
-        s_deadEvent.Wait(timeout);
-        return 0;
+        // Sleep until a monotonic deadline: the event's timed wait counts in the runtime's coarse
+        // millisecond tick (CLOCK_MONOTONIC_COARSE on Linux) and may return a few ms early, and a
+        // sleep must never end before its time. A panic or exit wakes sleepers at once.
+        long deadline = Stopwatch.GetTimestamp() + (long)(totalNs * (Stopwatch.Frequency / 1_000_000_000.0));
+        var dead = s_deadEvent;
+        while (true)
+        {
+            long remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+                return 0;
+            long remainingTicks = (long)(remaining * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            // Round up to whole milliseconds so the last wait does not spin.
+            long ms = Math.Min((remainingTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond, int.MaxValue);
+            if (dead.Wait((int)Math.Max(ms, 1)))
+                return 0;
+        }
     }
 
     // ---- entropy ----

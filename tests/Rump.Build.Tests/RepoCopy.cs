@@ -9,14 +9,14 @@ using Rump.Testing;
 namespace Rump.Build.Tests;
 
 /// <summary>
-/// A temporary copy of the repository with only what a kernel build needs, as a git repository with one
-/// commit. The first build builds the task and generator projects; later builds reuse them
+/// A temporary copy of the repository with only what a kernel build needs (and Rump.Build.sln, which marks a
+/// checkout's root for rumpctl), as a git repository with one commit. The first build builds the task and generator projects; later builds reuse them
 /// (-p:BuildProjectReferences=false) so each test pays only for its kernel.
 /// </summary>
 public sealed class RepoCopy : IDisposable
 {
     private static readonly string[] Folders = ["msbuild", "abstractions", "generators", "kernels", "base", "factions", "components", "targets"];
-    private static readonly string[] Files = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "NuGet.config", "nuget.config"];
+    private static readonly string[] Files = ["Rump.Build.sln", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "NuGet.config", "nuget.config"];
 
     public RepoCopy()
     {

@@ -144,6 +144,36 @@ public class HypercallGeneratorTests
         Assert.Contains("declare hypercall interface version 1, target 'posix' supports 2..3", diagnostic.GetMessage());
     }
 
+    [Fact]
+    public void Rump0106_AsWarningWhenTheBuildAsksForIt_GlueStillRefusesTheVersionAtBoot()
+    {
+        var (result, output) = Kernel(Targets.For(Hyp, minVersion: 2, maxVersion: 3))
+            .Property("RumpHypercallVersionCheck", "warning").Run(new HypercallGenerator());
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("RUMP0106", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Contains("this kernel refuses to boot", diagnostic.GetMessage());
+        Compiles.WithoutErrors(output);
+
+        // The generated check, compiled and run: interface v1 against a v2..v3 target is ENOTSUP (86).
+        using var image = new System.IO.MemoryStream();
+        var emit = output.Emit(image);
+        Assert.True(emit.Success, Snapshot.Describe(emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList()));
+        var context = new System.Runtime.Loader.AssemblyLoadContext("hyp-check", isCollectible: true);
+        try
+        {
+            image.Position = 0;
+            var hyp = context.LoadFromStream(image).GetType("Rump.Kern.Hyp", throwOnError: true)!;
+            var check = hyp.GetMethod("CheckVersion", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!;
+            Assert.Equal(86, (int)check.Invoke(null, null)!);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     /// <summary>The text of one generated method, from its signature to the next method.</summary>
     private static string Body(string glue, string signature)
     {

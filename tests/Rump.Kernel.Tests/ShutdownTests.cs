@@ -46,6 +46,44 @@ public sealed class ShutdownTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Shutdown_WaitsForTheCalloutInProgress_AlsoAfterAPanic(bool panic)
+    {
+        AssertUnloads(ShutdownDuringCallout(panic));
+    }
+
+    /// <summary>
+    /// A callout blocks on a host event (up to 2 s) when shutdown starts: shutdown must not return before the
+    /// callout function has returned, whichever comes first in time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference ShutdownDuringCallout(bool panic)
+    {
+        var probe = KernelProbe.Boot(new BootOptions { VirtualCpus = 2 });
+        var weak = probe.Loader.ContextWeakReference();
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        int finished = 0;
+        Action<object?> body = _ =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(2));
+            Volatile.Write(ref finished, 1);
+        };
+        var callout = probe.New("Kern.Callout", body, null);
+        probe.InKernel(() => probe.Method("Kern.Callout", "Schedule", 1).Invoke(callout, [0L]));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the callout did not run");
+        if (panic)
+            probe.Method("Kern.Kernel", "PanicNoThrow", 1).Invoke(null, ["test: panic while a callout runs"]);
+        probe.Instance.Shutdown();
+        Assert.Equal(1, Volatile.Read(ref finished));
+        Assert.Equal(0, (int)probe.Get("Target.Posix.PosixHypercalls", "LiveThreads")!);
+        release.Set();
+        return weak;
+    }
+
     private static string NewImage()
     {
         var image = Path.GetTempFileName();

@@ -57,9 +57,11 @@ public sealed class ImageSession : IDisposable
     /// <summary>Loads the chosen kernel into its own load context and boots it.</summary>
     public static ImageSession Boot(KernelOptions options, ToolConsole console)
     {
-        var path = options.KernelPath is null
-            ? KernelLocator.Find(options.Target, console.WorkingDirectory, out _)
-            : console.HostPath(options.KernelPath);
+        if (options.KernelPath is not null && options.Vintage is not null)
+            throw new ToolException("--kernel and --vintage both choose the kernel; pass one of them", ExitCodes.Usage);
+        var path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
+            : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
+            : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
         RumpKernelLoader loader;
         try
         {
@@ -106,6 +108,13 @@ public sealed class ImageSession : IDisposable
             xen?.Dispose();
             loader.Unload();
             throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
+        }
+        catch (NotSupportedException e)
+        {
+            // The kernel refuses its target glue (hypercall interface version outside the target's range).
+            loader.Unload();
+            xen?.Dispose();
+            throw new ToolException("kernel " + path + " refuses to boot: " + e.Message, ExitCodes.Kernel);
         }
         catch
         {

@@ -11,6 +11,9 @@ public sealed record KernelOptions
     /// <summary><c>--target</c>: posix (default), xen or hw.</summary>
     public string Target { get; init; } = "posix";
 
+    /// <summary><c>--vintage REF</c>: the kernel built from that vintage (artifacts/kernels/TARGET/REF/); null = the default kernel.</summary>
+    public string? Vintage { get; init; }
+
     /// <summary><c>--components</c>: components the kernel must link; checked against its link data before boot.</summary>
     public IReadOnlyList<string> Components { get; init; } = [];
 

@@ -33,6 +33,10 @@ public static class RumpCtl
         Verb(root, Changes.CreateMv(), globals, console, Changes.RunMv);
         Verb(root, Info.CreateStat(), globals, console, Info.RunStat);
         Verb(root, Info.CreateDf(), globals, console, Info.RunDf);
+        var kernel = KernelCommands.Create(out var kernelDiff, out var kernelInfo);
+        Verb(kernel, kernelDiff, globals, console, KernelCommands.RunDiff);
+        Verb(kernel, kernelInfo, globals, console, KernelCommands.RunInfo);
+        root.Subcommands.Add(kernel);
         root.SetAction(parse => Execute(parse, globals, console, Demo.Run));
 
         var parse = root.Parse(args);
@@ -77,7 +81,7 @@ public static class RumpCtl
         return null;
     }
 
-    private static void Verb(RootCommand root, Command command, GlobalOptions globals, ToolConsole console, Action<ParseResult, VerbContext> body)
+    private static void Verb(Command root, Command command, GlobalOptions globals, ToolConsole console, Action<ParseResult, VerbContext> body)
     {
         command.SetAction(parse => Execute(parse, globals, console, body));
         root.Subcommands.Add(command);
@@ -135,6 +139,7 @@ public static class RumpCtl
         private readonly Option<string?> _kernel = new("--kernel") { Description = "Kernel assembly to boot (default: the kernel the build produced for --target)", HelpName = "PATH", Recursive = true };
         private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel", DefaultValueFactory = _ => "posix", Recursive = true };
         private readonly Option<string[]> _components = new("--components") { Description = "Components the kernel must link (comma-separated); rumpctl refuses a kernel without them", HelpName = "LIST", Recursive = true, AllowMultipleArgumentsPerToken = false };
+        private readonly Option<string?> _vintage = new("--vintage") { Description = "Use the kernel built from this vintage (a git ref such as HEAD~3, or 'worktree'); build it first with dotnet build kernels/Rump.Kernel -p:RumpVintage=REF", HelpName = "REF", Recursive = true };
         private readonly Option<bool> _readOnly = new("--ro") { Description = "Mount read-only (a read-only image file is always mounted read-only)", Recursive = true };
         private readonly Option<bool> _verbose = new("--verbose") { Description = "Verbose boot; the kernel console goes to standard error", Recursive = true };
 
@@ -147,6 +152,7 @@ public static class RumpCtl
         {
             root.Options.Add(_kernel);
             root.Options.Add(_target);
+            root.Options.Add(_vintage);
             root.Options.Add(_components);
             root.Options.Add(_readOnly);
             root.Options.Add(_verbose);
@@ -156,6 +162,7 @@ public static class RumpCtl
         {
             KernelPath = parse.GetValue(_kernel),
             Target = parse.GetValue(_target) ?? "posix",
+            Vintage = parse.GetValue(_vintage),
             Components = (parse.GetValue(_components) ?? [])
                 .SelectMany(v => v.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .ToArray(),

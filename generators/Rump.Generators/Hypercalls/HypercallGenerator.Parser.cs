@@ -128,7 +128,8 @@ public sealed partial class HypercallGenerator
                 LocationInfo.From(declaration.Identifier.GetLocation()));
         }
 
-        public static HypercallGlueModel Bind(HypercallInterfaceModel hyp, ImmutableArray<HypercallTargetModel> targets, bool trace)
+        public static HypercallGlueModel Bind(HypercallInterfaceModel hyp, ImmutableArray<HypercallTargetModel> targets, bool trace,
+            bool versionMismatchIsWarning = false)
         {
             var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
             var ordered = targets.OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
@@ -146,7 +147,8 @@ public sealed partial class HypercallGenerator
 
             if (target is not null && (hyp.Version < target.MinVersion || hyp.Version > target.MaxVersion))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HypercallVersionOutOfRange, target.Location,
+                diagnostics.Add(DiagnosticInfo.Create(
+                    versionMismatchIsWarning ? DiagnosticDescriptors.HypercallVersionOutOfRangeWarning : DiagnosticDescriptors.HypercallVersionOutOfRange, target.Location,
                     Number(hyp.Version), target.Name, Number(target.MinVersion), Number(target.MaxVersion), target.FullName));
             }
 

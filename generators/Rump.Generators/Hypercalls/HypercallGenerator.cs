@@ -23,6 +23,7 @@ public sealed partial class HypercallGenerator : IIncrementalGenerator
         public const string Interface = "Hypercalls.Interface";
         public const string Targets = "Hypercalls.Targets";
         public const string Trace = "Hypercalls.Trace";
+        public const string VersionCheck = "Hypercalls.VersionCheck";
         public const string Glue = "Hypercalls.Glue";
     }
 
@@ -52,8 +53,14 @@ public sealed partial class HypercallGenerator : IIncrementalGenerator
                 && string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase))
             .WithTrackingName(Steps.Trace);
 
-        var glue = interfaces.Combine(targets).Combine(trace)
-            .Select(static (input, _) => Parser.Bind(input.Left.Left, input.Left.Right, input.Right))
+        // RumpHypercallVersionCheck=warning: a version mismatch is a warning (the kernel builds and refuses to boot).
+        var mismatchIsWarning = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RumpHypercallVersionCheck", out var value)
+                && string.Equals(value.Trim(), "warning", StringComparison.OrdinalIgnoreCase))
+            .WithTrackingName(Steps.VersionCheck);
+
+        var glue = interfaces.Combine(targets).Combine(trace).Combine(mismatchIsWarning)
+            .Select(static (input, _) => Parser.Bind(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
             .WithTrackingName(Steps.Glue);
 
         context.RegisterSourceOutput(glue, static (spc, model) =>
