@@ -303,47 +303,50 @@ public sealed class BlkBack
         if (sector > (ulong)Sectors || (ulong)sectors > (ulong)Sectors - sector)
             return Error();   // beyond the end of the disk
         long offset = (long)sector * XenPage.SectorSize;
-        for (int i = 0; i < nseg; i++)
+        // Map every segment, then one vectored read or write (preadv/pwritev) for the whole request.
+        var grefs = new uint[nseg];
+        var slices = new Memory<byte>[nseg];
+        int mapped = 0;
+        try
         {
-            int s = Blkif.Request.Seg + i * Blkif.Segment.Size;
-            uint gref = BitConverter.ToUInt32(req, s + Blkif.Segment.Gref);
-            int first = req[s + Blkif.Segment.FirstSect], last = req[s + Blkif.Segment.LastSect];
-            if (first > last || last >= XenPage.SectorsPerPage)
-                return Error();
-            // A write only reads the guest's page: map it read-only (the guest may have granted it so).
-            if (_hv.GrantMap(_domain.Id, gref, readOnly: write, out var page) != 0)
-                return Error();
-            try
+            for (; mapped < nseg; mapped++)
             {
-                var data = page.AsSpan(first * XenPage.SectorSize, (last - first + 1) * XenPage.SectorSize);
-                if (write)
-                {
-                    RandomAccess.Write(_file, data, offset);
-                }
-                else
-                {
-                    int done = 0;
-                    while (done < data.Length)
-                    {
-                        int n = RandomAccess.Read(_file, data.Slice(done), offset + done);
-                        if (n == 0)
-                        {
-                            data.Slice(done).Clear();
-                            break;
-                        }
-                        done += n;
-                    }
-                }
-                offset += data.Length;
+                int s = Blkif.Request.Seg + mapped * Blkif.Segment.Size;
+                uint gref = BitConverter.ToUInt32(req, s + Blkif.Segment.Gref);
+                int first = req[s + Blkif.Segment.FirstSect], last = req[s + Blkif.Segment.LastSect];
+                if (first > last || last >= XenPage.SectorsPerPage)
+                    return Error();
+                // A write only reads the guest's page: map it read-only (the guest may have granted it so).
+                if (_hv.GrantMap(_domain.Id, gref, readOnly: write, out var page) != 0)
+                    return Error();
+                grefs[mapped] = gref;
+                slices[mapped] = page.AsMemory(first * XenPage.SectorSize, (last - first + 1) * XenPage.SectorSize);
             }
-            catch (IOException)
+            if (write)
             {
-                return Error();
+                var sources = new ReadOnlyMemory<byte>[nseg];
+                for (int i = 0; i < nseg; i++)
+                    sources[i] = slices[i];
+                RandomAccess.Write(_file, sources, offset);
             }
-            finally
+            else
             {
-                _hv.GrantUnmap(_domain.Id, gref, readOnly: write);
+                long want = 0;
+                foreach (var m in slices)
+                    want += m.Length;
+                long done = RandomAccess.Read(_file, slices, offset);
+                if (done < want)
+                    return Error();   // the image shrank under the disk
             }
+        }
+        catch (IOException)
+        {
+            return Error();
+        }
+        finally
+        {
+            for (int i = 0; i < mapped; i++)
+                _hv.GrantUnmap(_domain.Id, grefs[i], readOnly: write);
         }
         Interlocked.Increment(ref write ? ref _writes : ref _reads);
         return Blkif.BLKIF_RSP_OKAY;

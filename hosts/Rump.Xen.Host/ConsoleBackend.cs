@@ -87,20 +87,21 @@ public sealed class ConsoleBackend
             }
             Interlocked.MemoryBarrier();
             Shared.WriteU32(page, XenconsInterface.OutCons, cons);
+            // Delivered under the gate: once Stop's final drain returns, every line has reached the host.
+            foreach (var line in complete)
+            {
+                try
+                {
+                    _sink?.Invoke(line);
+                    LineWritten?.Invoke(line);
+                }
+                catch (Exception e)
+                {
+                    _hv.BackendErrors.Add(e);
+                }
+            }
         }
         _hv.Send(_hv.Dom0Domain, _port);   // room in the ring for a writer that waits
-        foreach (var line in complete)
-        {
-            try
-            {
-                _sink?.Invoke(line);
-                LineWritten?.Invoke(line);
-            }
-            catch (Exception e)
-            {
-                _hv.BackendErrors.Add(e);
-            }
-        }
     }
 
     internal void Stop()

@@ -64,6 +64,7 @@ internal sealed class BlkfrontDevice
     private readonly Stack<int> _freeSlots = new();
     private readonly Queue<BlkPart> _queue = new();
     private readonly Queue<(BlkIo Io, int Error)> _failed = new();
+    private readonly Queue<(BlkIo Io, int Error)> _done = new();   // finished I/O whose biodone the interrupt thread runs
     private Memory<byte> _ring;
     private ulong _ringFrame;
     private uint _ringRef;
@@ -248,7 +249,7 @@ internal sealed class BlkfrontDevice
         _stopIrq = false;
         _irqThread = new Thread(InterruptLoop) { IsBackground = true, Name = "xen: blkfront " + Name };
         _irqThread.Start();
-        XenEvents.Bind(_port, () => _irq.Release());
+        XenEvents.Bind(_port, OnEvent);
         return 0;
     }
 
@@ -382,6 +383,48 @@ internal sealed class BlkfrontDevice
             XenEvents.Notify(_port);
     }
 
+    /// <summary>
+    /// The ring's event (upcall context): take the responses now — copying data out of the granted pages
+    /// never blocks — and wake synchronous callers directly; kernel completions (biodone) go to the
+    /// interrupt thread, which may block on kernel locks.
+    /// </summary>
+    private void OnEvent()
+    {
+        List<(BlkIo Io, int Error)>? direct = null;
+        bool kick = false;
+        lock (_gate)
+        {
+            if (!_connected || _gone)
+            {
+                kick = true;
+            }
+            else
+            {
+                var taken = new List<(BlkIo Io, int Error)>();
+                TakeResponses(taken);
+                foreach (var c in taken)
+                {
+                    if (c.Io.WaitGate is not null)
+                    {
+                        (direct ??= []).Add(c);
+                    }
+                    else
+                    {
+                        _done.Enqueue(c);
+                        kick = true;
+                    }
+                }
+            }
+        }
+        if (direct is not null)
+        {
+            foreach (var (io, error) in direct)
+                Complete(io, error);
+        }
+        if (kick)
+            _irq.Release();
+    }
+
     private void InterruptLoop()
     {
         var completions = new List<(BlkIo Io, int Error)>();
@@ -398,6 +441,8 @@ internal sealed class BlkfrontDevice
             {
                 while (_failed.TryDequeue(out var f))
                     Finish(f.Io, f.Error, completions);
+                while (_done.TryDequeue(out var d))
+                    completions.Add(d);
                 if (_connected && !_gone)
                     TakeResponses(completions);
             }
@@ -528,6 +573,7 @@ internal sealed class BlkfrontDevice
                 Finish(q.Io, Errno.ENXIO, completions);
             while (_failed.TryDequeue(out var f))
                 Finish(f.Io, f.Error, completions);
+            _done.Clear();
         }
         foreach (var (io, error) in completions)
         {
