@@ -69,6 +69,22 @@ public sealed class RobustnessTests
     }
 
     [FatKernelFact]
+    public void Cp_FileOntoItself_IsRefused_AndTheFileKeepsItsBytes()
+    {
+        using var image = FatImage.Create(16, 16 * 1024);
+        image.Put("/r.txt", "keep me");
+        // The same name, the same directory as target, and another case of the name (one file on FAT).
+        foreach (var target in new[] { ":/r.txt", ":/", ":/R.TXT" })
+        {
+            var run = Tool.Run(image.Folder, "cp", image.Name + ":/r.txt", image.Name + target);
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("are the same file", run.Stderr);
+            Assert.Equal("keep me", Encoding.UTF8.GetString(image.Read("/r.txt")));
+        }
+        Assert.Equal(0, image.Fsck().Item1);
+    }
+
+    [FatKernelFact]
     public void CpRecursive_DirectoryIntoItself_IsRefusedBeforeCopying()
     {
         using var image = FatImage.Create(16, 16 * 1024);

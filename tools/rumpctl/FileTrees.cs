@@ -5,8 +5,15 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Rump.Tools;
 
-/// <summary>What the copy, tree and listing code needs to know of one entry.</summary>
-public readonly record struct EntryInfo(bool IsDirectory, bool IsRegular, long Size, DateTimeOffset ModifiedUtc);
+/// <summary>
+/// What the copy, tree and listing code needs to know of one entry. <paramref name="Dev"/> and <paramref name="Ino"/>
+/// identify the file inside a kernel (0 where unknown): two names of one file compare equal.
+/// </summary>
+public readonly record struct EntryInfo(bool IsDirectory, bool IsRegular, long Size, DateTimeOffset ModifiedUtc, ulong Dev = 0, ulong Ino = 0)
+{
+    /// <summary>True when both entries are known to be the same file (same device and inode).</summary>
+    public bool IsSameFileAs(in EntryInfo other) => Ino != 0 && Dev == other.Dev && Ino == other.Ino;
+}
 
 /// <summary>An open file being read: a kernel descriptor or a host handle.</summary>
 public interface IFileReader : IDisposable
@@ -64,7 +71,7 @@ public sealed class ImageTree : IFileTree
             return false;
         }
         Check(err, path);
-        info = new EntryInfo(FileMode.IsDir(st.Mode), FileMode.IsReg(st.Mode), st.Size, st.Mtime);
+        info = new EntryInfo(FileMode.IsDir(st.Mode), FileMode.IsReg(st.Mode), st.Size, st.Mtime, st.Dev, st.Ino);
         return true;
     }
 

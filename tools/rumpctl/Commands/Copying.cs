@@ -104,6 +104,11 @@ public static class Copying
             if (sameFileSystem && (destination == source || destination.StartsWith(source.TrimEnd('/') + "/", System.StringComparison.Ordinal))
                 && from.TryStat(source, out var sourceInfo) && sourceInfo.IsDirectory)
                 throw new ToolException("cannot copy a directory, " + from.Display(source) + ", into itself, " + to.Display(destination));
+            // Copying a file onto itself (the same name, or another name of it, e.g. another case on FAT) would
+            // truncate it before reading it: refuse, as GNU cp does.
+            if (sameFileSystem && from.TryStat(source, out var sourceId) && to.TryStat(destination, out var destinationId)
+                && sourceId.IsSameFileAs(destinationId))
+                throw new ToolException(from.Display(source) + " and " + to.Display(destination) + " are the same file");
             copier.Copy(from, source, to, destination, recursive);
         });
     }
