@@ -24,7 +24,7 @@ public sealed class VintageTests
     private const string LabelSourcePath = "components/vfs/msdosfs/OnDisk/FatVolume.Dir.cs";
 
     // msdosfs skips the volume-label entry when it reads a directory; vintage B does not.
-    private const string LabelSkip = """
+    private const string VolumeLabelFilterCode = """
                     if (entry.IsVolumeLabel)
                     {
                         expect = 0;
@@ -49,9 +49,9 @@ public sealed class VintageTests
         var commitA = _repo.Git("rev-parse", "HEAD").Trim();
         _repo.Git("tag", "-f", "va", commitA);
         var original = GitCommits.Show(_repo.Root, commitA, LabelSourcePath);
-        Assert.Contains(LabelSkip, original);
+        Assert.Contains(VolumeLabelFilterCode, original);
         var commitB = GitCommits.CommitOnTop(_repo.Root, commitA, "vb", "msdosfs: list the volume label entry",
-            new Dictionary<string, string> { [LabelSourcePath] = original.Replace(LabelSkip, "") });
+            new Dictionary<string, string> { [LabelSourcePath] = original.Replace(VolumeLabelFilterCode, "") });
         var buildA = _repo.BuildKernel("-p:RumpVintage=va");
         var buildB = _repo.BuildKernel("-p:RumpVintage=vb");
         return new BuiltPair(commitA, commitB, buildA, buildB);
