@@ -279,7 +279,21 @@ public sealed class HostTree : IFileTree
     {
         try
         {
-            return new HostFile(File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Create, FileAccess.Write, FileShare.None), path);
+            // Not FileMode.Create: .NET opens that without O_TRUNC and then calls ftruncate(0) even on a new, empty
+            // file, and ext4 answers a truncation to 0 by writing the whole file back when it is closed
+            // (auto_da_alloc): close(2) of a 1 GiB copy blocked for ~0.45 s. Truncate only a file that has data.
+            var handle = File.OpenHandle(_console.HostPath(path), System.IO.FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+            try
+            {
+                if (RandomAccess.GetLength(handle) != 0)
+                    RandomAccess.SetLength(handle, 0);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+            return new HostFile(handle, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
