@@ -116,7 +116,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             NameCache.PurgeNegative(dvp);
             int e = m.Volume.Create(m.DirStartOf(NodeOf(dvp)), cnp.Name, AttrFromMode(vap), out var node);
             if (e == 0)
-                e = m.Volume.Sync();
+                e = m.Volume.Commit();
             if (e != 0)
                 return e;
             key = m.KeyOf(node!);
@@ -140,7 +140,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             NameCache.PurgeNegative(dvp);
             int e = m.Volume.Mkdir(m.DirStartOf(NodeOf(dvp)), cnp.Name, out var node);
             if (e == 0)
-                e = m.Volume.Sync();
+                e = m.Volume.Commit();
             if (e != 0)
                 return e;
             key = m.KeyOf(node!);
@@ -164,7 +164,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         if (e == 0)
         {
             node.Unlinked = true;
-            e = m.Volume.Sync();
+            e = m.Volume.Commit();
         }
         m.Lock.Exit();
         // The entry's slot is free for the next name: move this vnode out of its way.
@@ -190,7 +190,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             if ((e = m.Volume.RemoveEntry(node.DirStart, node.LfnOffset, node.DirOffset)) != 0)
                 return e;
             node.Unlinked = true;
-            return m.Volume.Sync();
+            return m.Volume.Commit();
         }
         finally
         {
@@ -248,7 +248,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                 return e;
             if (replaced is not null && !replaced.Entry.IsDirectory)
                 targetDead = m.NextDeadKey();
-            if ((e = v.Sync()) != 0)
+            if ((e = v.Commit()) != 0)
                 return e;
             newKey = m.KeyOf(node);
         }
@@ -364,7 +364,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             }
             if ((e = v.UpdateEntry(node)) != 0)
                 return e;
-            return v.Sync();
+            return v.Commit();
         }
         finally
         {
@@ -546,7 +546,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
             if (!m.Volume.ReadOnly)
             {
                 e = m.Volume.ReleaseClusters(node);
-                int se = m.Volume.Sync();
+                int se = m.Volume.Commit();
                 if (e == 0)
                     e = se;
             }
