@@ -445,6 +445,12 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         }
     }
 
+    /// <summary>
+    /// Writes the node's entry and the FAT. The device's cache is flushed by the callers that want it once, not per
+    /// vnode: fsync(2) flushes the mount's device after this (VnodeFile.Fsync), sync and unmount through VFS_SYNC —
+    /// a flush here made an unmount after copying 2 000 files 2 000 fsyncs of the image (and so every syncer pass).
+    /// NetBSD's msdosfs_fsync likewise flushes the cache only when asked (FSYNC_CACHE).
+    /// </summary>
     public override int Fsync(Vnode vp, Cred cred, int flags)
     {
         var m = MountOf(vp);
@@ -453,7 +459,7 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         m.Lock.Enter();
         int e = m.Volume.UpdateEntry(NodeOf(vp));
         if (e == 0)
-            e = m.Volume.Sync();
+            e = m.Volume.Commit();
         m.Lock.Exit();
         return e;
     }
