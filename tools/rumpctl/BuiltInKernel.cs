@@ -1,7 +1,7 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace Rump.Tools;
 
@@ -20,8 +20,19 @@ public static class BuiltInKernel
     /// <summary>The assembly name the toolchain gives the posix kernel (<c>Rump.Kernel.Posix</c>).</summary>
     public static readonly string AssemblyName = Path.GetFileNameWithoutExtension(KernelLocator.KernelFileName(Target));
 
-    /// <summary>True in the native rumpctl: there is no JIT, so a kernel can only be one compiled in.</summary>
-    public static bool IsNative => !RuntimeFeature.IsDynamicCodeSupported;
+    /// <summary>The feature switch the native publish turns off (rumpctl.csproj); the compiler then drops the loading code.</summary>
+    public const string LoadsKernelFilesSwitch = "Rump.Tools.LoadsKernelFiles";
+
+    /// <summary>
+    /// True in the managed rumpctl, which loads kernel assemblies from files; false in the native one, which cannot load
+    /// an assembly at run time and boots the kernel compiled into it.
+    /// </summary>
+    [FeatureSwitchDefinition(LoadsKernelFilesSwitch)]
+    public static bool LoadsKernelFiles
+        => AppContext.TryGetSwitch(LoadsKernelFilesSwitch, out var enabled) ? enabled : true;
+
+    /// <summary>True in the native rumpctl.</summary>
+    public static bool IsNative => !LoadsKernelFiles;
 
     /// <summary>How messages name the built-in kernel.</summary>
     public static string Display => "the built-in " + Target + " kernel (" + AssemblyName + ")";

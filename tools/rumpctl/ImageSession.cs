@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -66,8 +67,19 @@ public sealed class ImageSession : IDisposable
         IRumpKernelFactory factory;
         Func<BootOptions, IRumpKernel> bootKernel;
         Action release;
-        if (BuiltInKernel.IsNative)
+        if (BuiltInKernel.LoadsKernelFiles)
         {
+            path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
+                : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
+                : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
+            var loader = LoadKernelFile(path);
+            factory = loader.Factory;
+            bootKernel = loader.BootInstance;
+            release = loader.Unload;
+        }
+        else
+        {
+            // The native rumpctl: its own kernel, or the managed rumpctl for any other.
             if (!BuiltInKernel.Serves(options))
                 throw ManagedHandOff.Exec(options.KernelPath is not null ? "--kernel " + options.KernelPath
                     : options.Vintage is not null ? "--vintage " + options.Vintage : "--target " + options.Target);
@@ -75,25 +87,6 @@ public sealed class ImageSession : IDisposable
             factory = BuiltInKernel.Factory();
             bootKernel = factory.Boot;
             release = static () => { };
-        }
-        else
-        {
-            path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
-                : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
-                : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
-            RumpKernelLoader loader;
-            try
-            {
-                // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
-                loader = RumpKernelLoader.Load(path, collectible: false);
-            }
-            catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
-            {
-                throw new ToolException("cannot load kernel " + path + ": " + e.Message, ExitCodes.Kernel);
-            }
-            factory = loader.Factory;
-            bootKernel = loader.BootInstance;
-            release = loader.Unload;
         }
 
         var missing = options.Components
@@ -145,6 +138,22 @@ public sealed class ImageSession : IDisposable
             throw;
         }
         return new ImageSession(kernel, options, console, xen);
+    }
+
+    /// <summary>Loads a kernel assembly from a file (the managed rumpctl only).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification =
+        "Reached only when BuiltInKernel.LoadsKernelFiles is true; the native publish sets that feature switch to false, so the compiler removes this call.")]
+    private static RumpKernelLoader LoadKernelFile(string path)
+    {
+        try
+        {
+            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
+            return RumpKernelLoader.Load(path, collectible: false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        {
+            throw new ToolException("cannot load kernel " + path + ": " + e.Message, ExitCodes.Kernel);
+        }
     }
 
     /// <summary>Registers the image file as a block device once per session; returns its key (<c>/dev/imgN</c>).</summary>
