@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -56,31 +57,46 @@ public sealed class ImageSession : IDisposable
 
     public IReadOnlyCollection<MountedImage> Mounts => _mounts.Values;
 
-    /// <summary>Loads the chosen kernel into its own load context and boots it.</summary>
+    /// <summary>
+    /// Loads the chosen kernel into its own load context and boots it; in the native rumpctl, boots the kernel compiled
+    /// into it, or hands a command that chooses another kernel to the managed rumpctl.
+    /// </summary>
     public static ImageSession Boot(KernelOptions options, ToolConsole console)
     {
         if (options.KernelPath is not null && options.Vintage is not null)
             throw new ToolException("--kernel and --vintage both choose the kernel; pass one of them", ExitCodes.Usage);
-        var path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
-            : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
-            : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
-        RumpKernelLoader loader;
-        try
+        string path;
+        IRumpKernelFactory factory;
+        Func<BootOptions, IRumpKernel> bootKernel;
+        Action release;
+        if (BuiltInKernel.LoadsKernelFiles)
         {
-            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
-            loader = RumpKernelLoader.Load(path, collectible: false);
+            path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
+                : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
+                : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
+            var loader = LoadKernelFile(path);
+            factory = loader.Factory;
+            bootKernel = loader.BootInstance;
+            release = loader.Unload;
         }
-        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        else
         {
-            throw new ToolException("cannot load kernel " + path + ": " + KernelLoadProblem(e), ExitCodes.Kernel);
+            // The native rumpctl: its own kernel, or the managed rumpctl for any other.
+            if (!BuiltInKernel.Serves(options))
+                throw ManagedHandOff.Exec(options.KernelPath is not null ? "--kernel " + options.KernelPath
+                    : options.Vintage is not null ? "--vintage " + options.Vintage : "--target " + options.Target);
+            path = BuiltInKernel.Display;
+            factory = BuiltInKernel.Factory();
+            bootKernel = factory.Boot;
+            release = static () => { };
         }
 
         var missing = options.Components
-            .Where(c => !loader.Info.Components.Any(linked => string.Equals(linked.Name, c, StringComparison.Ordinal)))
+            .Where(c => !factory.Info.Components.Any(linked => string.Equals(linked.Name, c, StringComparison.Ordinal)))
             .ToList();
         if (missing.Count > 0)
         {
-            loader.Unload();
+            release();
             throw new ToolException(
                 "kernel " + path + " does not link component(s) " + string.Join(", ", missing)
                 + "; build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents=" + string.Join(';', options.Components)
@@ -101,7 +117,7 @@ public sealed class ImageSession : IDisposable
                 console.Error.WriteLine("[kernel] " + line);
         };
         // A xen kernel boots in a domain of the software hypervisor; its console is the domain's console ring.
-        var xen = loader.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
+        var xen = factory.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
         var boot = new BootOptions
         {
             Verbose = options.Verbose,
@@ -114,18 +130,18 @@ public sealed class ImageSession : IDisposable
         IRumpKernel kernel;
         try
         {
-            kernel = loader.BootInstance(boot);
+            kernel = bootKernel(boot);
         }
         catch (RumpKernelPanicException e)
         {
             xen?.Dispose();
-            loader.Unload();
+            release();
             throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
         }
         catch (NotSupportedException e)
         {
             // The kernel refuses its target glue (hypercall interface version outside the target's range).
-            loader.Unload();
+            release();
             xen?.Dispose();
             throw new ToolException("kernel " + path + " refuses to boot: " + e.Message, ExitCodes.Kernel);
         }
@@ -153,6 +169,22 @@ public sealed class ImageSession : IDisposable
         {
             lock (_kernelLines)
                 return _kernelLines.Count;
+        }
+    }
+
+    /// <summary>Loads a kernel assembly from a file (the managed rumpctl only).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification =
+        "Reached only when BuiltInKernel.LoadsKernelFiles is true; the native publish sets that feature switch to false, so the compiler removes this call.")]
+    private static RumpKernelLoader LoadKernelFile(string path)
+    {
+        try
+        {
+            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
+            return RumpKernelLoader.Load(path, collectible: false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        {
+            throw new ToolException("cannot load kernel " + path + ": " + KernelLoadProblem(e), ExitCodes.Kernel);
         }
     }
 

@@ -27,7 +27,8 @@ public sealed class VerbContext
 
     private ImageSession BootSession()
     {
-        if (Options.Vintage is not null && Options.KernelPath is null
+        // The native rumpctl hands a --vintage command to the managed one, which warns: warn once, there.
+        if (Options.Vintage is not null && Options.KernelPath is null && BuiltInKernel.LoadsKernelFiles
             && VintageLocator.StaleWarning(Options.Target, Options.Vintage, Console.WorkingDirectory) is string warning)
             Console.Error.WriteLine("rumpctl: warning: " + warning);
         return ImageSession.Boot(Options, Console);

@@ -93,6 +93,11 @@ public static class KernelCommands
                 throw new ToolException("kernel info: give a link map or --vintage, not both", ExitCodes.Usage);
             (path, display) = (context.Console.HostPath(operand), operand);
         }
+        else if (BuiltInKernel.IsNative && BuiltInKernel.Serves(options))
+        {
+            // The native rumpctl's own kernel: its link map was published beside the executable.
+            (path, display) = (BuiltInKernel.LinkMapPath, BuiltInKernel.LinkMapPath);
+        }
         else
         {
             var vintage = options.Vintage ?? VintageLocator.Worktree;
