@@ -251,6 +251,10 @@ public sealed class FreshUserTests
                 + "; rebuild it with `dotnet build kernels/Rump.Kernel -p:RumpVintage=moving`\n",
                 run.Stderr);
 
+            var info = Tool.Run(checkout, "kernel", "info", "--vintage", "moving");
+            Assert.True(info.ExitCode == 0, info.ToString());
+            Assert.Equal(run.Stderr, info.Stderr);
+
             // Rebuilt (the link map records the ref's commit again): no warning.
             map["vintage"]!["commit"] = now;
             File.WriteAllText(Path.Combine(folder, Path.GetFileName(Path.ChangeExtension(kernel, ".linkmap.json"))), map.ToJsonString());

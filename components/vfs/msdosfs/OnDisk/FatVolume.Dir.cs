@@ -595,15 +595,13 @@ internal sealed partial class FatVolume
         {
             // The new name may be the node's own name in another spelling (names compare without case): store the
             // new spelling, or do nothing when it is the same. Its own 8.3 name does not count as taken.
-            int found = Lookup(toDir, newName, out var existing);
-            if (found != 0 && found != Errno.ENOENT)
-                return found;
-            if (found == 0 && existing.Offset == node.DirOffset)
-            {
-                if (string.Equals(existing.Name, newName, StringComparison.Ordinal))
-                    return 0;
+            int error0 = OwnName(node, newName, out bool isOwn, out bool sameSpelling);
+            if (error0 != 0)
+                return error0;
+            if (sameSpelling)
+                return 0;
+            if (isOwn)
                 ownShortEntry = node.DirOffset;
-            }
         }
         // The new name first, then the replaced entry and the old one go: a full directory (ENOSPC) leaves
         // both files as they were.
@@ -638,6 +636,23 @@ internal sealed partial class FatVolume
             if ((error = WriteDirEntryBytes(self, FatDirEntry.Size, raw)) != 0)
                 return error;
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> finds <paramref name="node"/>'s own entry in its directory (names compare without
+    /// case), and whether it is spelled exactly as stored (long name, or 8.3 name with its case bits).
+    /// </summary>
+    public int OwnName(FatNode node, string name, out bool isOwn, out bool sameSpelling)
+    {
+        isOwn = sameSpelling = false;
+        int found = Lookup(node.DirStart, name, out var existing);
+        if (found == Errno.ENOENT)
+            return 0;
+        if (found != 0)
+            return found;
+        isOwn = existing.Offset == node.DirOffset;
+        sameSpelling = isOwn && string.Equals(existing.Name, name, StringComparison.Ordinal);
         return 0;
     }
 
