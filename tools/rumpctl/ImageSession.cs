@@ -37,14 +37,16 @@ public sealed class ImageSession : IDisposable
     private readonly HashSet<string> _readOnlyDevices = new(StringComparer.Ordinal);          // /dev/imgN attached read-only
     private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
     private readonly XenHosting? _xen;
+    private readonly List<string> _kernelLines;   // the kernel console (lock it: kernel threads append)
     private bool _closed;
 
-    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console, XenHosting? xen)
+    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console, XenHosting? xen, List<string> kernelLines)
     {
         _kernel = kernel;
         _options = options;
         _console = console;
         _xen = xen;
+        _kernelLines = kernelLines;
     }
 
     public ISyscalls Sys => _kernel.Sys;
@@ -102,7 +104,18 @@ public sealed class ImageSession : IDisposable
                 ExitCodes.Kernel);
         }
 
-        Action<string>? kernelConsole = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null;
+        // The console is kept (a file system's mount warnings are shown to the user); --verbose also prints it.
+        var kernelLines = new List<string>();
+        Action<string> kernelConsole = line =>
+        {
+            lock (kernelLines)
+            {
+                if (kernelLines.Count < MaxKernelLines)
+                    kernelLines.Add(line);
+            }
+            if (options.Verbose)
+                console.Error.WriteLine("[kernel] " + line);
+        };
         // A xen kernel boots in a domain of the software hypervisor; its console is the domain's console ring.
         var xen = factory.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
         var boot = new BootOptions
@@ -137,7 +150,26 @@ public sealed class ImageSession : IDisposable
             xen?.Dispose();
             throw;
         }
-        return new ImageSession(kernel, options, console, xen);
+        return new ImageSession(kernel, options, console, xen, kernelLines);
+    }
+
+    private const int MaxKernelLines = 10_000;
+
+    /// <summary>Kernel console lines from <paramref name="start"/> on that a file system driver wrote (they start with "NAME:").</summary>
+    private List<string> DriverLines(int start)
+    {
+        lock (_kernelLines)
+            return _kernelLines.Skip(start).Where(l => l.StartsWith("msdosfs:", StringComparison.Ordinal) || l.StartsWith("ext2fs:", StringComparison.Ordinal)
+                                                         || l.StartsWith("ffs:", StringComparison.Ordinal) || l.StartsWith("cd9660:", StringComparison.Ordinal)).ToList();
+    }
+
+    private int KernelLineCount
+    {
+        get
+        {
+            lock (_kernelLines)
+                return _kernelLines.Count;
+        }
     }
 
     /// <summary>Loads a kernel assembly from a file (the managed rumpctl only).</summary>
@@ -152,7 +184,7 @@ public sealed class ImageSession : IDisposable
         }
         catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
         {
-            throw new ToolException("cannot load kernel " + path + ": " + e.Message, ExitCodes.Kernel);
+            throw new ToolException("cannot load kernel " + path + ": " + KernelLoadProblem(e), ExitCodes.Kernel);
         }
     }
 
@@ -179,6 +211,8 @@ public sealed class ImageSession : IDisposable
         var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
         if (err == (int)Errno.EBUSY)
             throw ImageInUse(spec.Image);
+        if (err == (int)Errno.ENOSYS)
+            throw NoFileSystems("has no vfs faction (etfs, mount, file system drivers): its file system calls answer ENOSYS");
         if (err != 0)
             throw new ToolErrnoException(err, spec.Image);
         _devices.Add(fullPath, key);
@@ -186,6 +220,20 @@ public sealed class ImageSession : IDisposable
             _readOnlyDevices.Add(key);
         return key;
     }
+
+    /// <summary>The kernel cannot mount images at all: exit 3 with the command that builds one that can.</summary>
+    private ToolException NoFileSystems(string what)
+        => new("kernel " + _kernel.Info.Kernel + " " + what + "; build a kernel with the vfs faction and msdosfs: `dotnet build kernels/Rump.Kernel` "
+               + "(all components) or `dotnet build kernels/Rump.Kernel -p:RumpComponents=msdosfs`", ExitCodes.Kernel);
+
+    /// <summary>Why a kernel assembly did not load, in words (an exception's Message is a resource key in the published tool).</summary>
+    private static string KernelLoadProblem(Exception e) => e switch
+    {
+        FileNotFoundException => "no such file",
+        BadImageFormatException => "it is not a Rump.Build kernel (not a .NET assembly, or one without a RumpKernelEntry attribute)",
+        FileLoadException => "the runtime cannot load it",
+        _ => "it is not a Rump.Build kernel (its kernel entry cannot be made)",
+    };
 
     /// <summary>The image is locked (flock) by another writer: a kernel of another rumpctl, or a program such as mtools.</summary>
     private static ToolException ImageInUse(string image) => new(image + ": image in use (another rumpctl or program is writing it)");
@@ -220,8 +268,9 @@ public sealed class ImageSession : IDisposable
         if (_mounts.TryGetValue(device, out var mounted))
             return mounted;
 
-        if (spec.Partition is not null && Sys.Stat(device, out _) != 0)
-            throw new ToolException(spec.Image + ": no partition " + spec.Partition + " (" + DescribePartitions(spec) + ")");
+        if (spec.Partition is not null && (spec.Partition == 0 || Sys.Stat(device, out _) != 0))
+            throw new ToolException(spec.Image + (spec.Partition == 0 ? ": partition 0 does not exist; partitions are numbered from 1" : ": no partition " + spec.Partition)
+                                    + " (" + DescribePartitions(spec) + ")");
 
         readOnly |= _readOnlyDevices.Contains(key);
         var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
@@ -232,9 +281,17 @@ public sealed class ImageSession : IDisposable
         var flags = readOnly ? PosixConst.MNT_RDONLY : 0;
         var displayName = spec.Partition is int q ? spec.Image + ":" + q.ToString(CultureInfo.InvariantCulture) : spec.Image;
         var firstRealError = 0;
+        var kernelLinesBefore = KernelLineCount;
         foreach (var fsType in ProbedFileSystems)
         {
             err = Sys.Mount(fsType, mountPoint, flags, device, "");
+            // What the driver said about the image (truncated, not cleanly unmounted): a warning the user sees.
+            if (!_options.Verbose)
+            {
+                foreach (var line in DriverLines(kernelLinesBefore))
+                    _console.Error.WriteLine("rumpctl: warning: " + displayName + ": kernel: " + line);
+            }
+            kernelLinesBefore = KernelLineCount;
             if (err == 0)
             {
                 mounted = new MountedImage(spec, fullPath, device, mountPoint, fsType, readOnly);
@@ -246,7 +303,7 @@ public sealed class ImageSession : IDisposable
                 firstRealError = err;
         }
         if (firstRealError == 0)
-            throw new ToolException(displayName + ": this kernel links no file system driver that can mount it (tried " + string.Join(", ", ProbedFileSystems) + ")");
+            throw NoFileSystems("links no file system driver that can mount " + displayName + " (tried " + string.Join(", ", ProbedFileSystems) + ")");
         if (spec.Partition is null && HasPartitions(key))
             throw new ToolException(displayName + ": " + ErrnoText.Describe(firstRealError) + "; the disk has partitions: name one, e.g. " + spec.Image + ":1:" + spec.Path + " (" + DescribePartitions(spec) + ")");
         throw new ToolErrnoException(firstRealError, displayName);

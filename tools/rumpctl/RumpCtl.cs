@@ -117,9 +117,13 @@ public static class RumpCtl
             {
                 context.Close();
             }
-            catch (Exception e) when (e is RumpKernelPanicException or ObjectDisposedException)
+            catch (RumpKernelPanicException e)
             {
-                context.Fail("closing the kernel: " + e.Message, ExitCodes.Kernel);
+                context.Fail("closing the kernel: kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
+            }
+            catch (ObjectDisposedException)
+            {
+                context.Fail("closing the kernel: it was already shut down", ExitCodes.Kernel);
             }
             try
             {
@@ -133,11 +137,14 @@ public static class RumpCtl
         return context.ExitCode;
     }
 
+    /// <summary>Targets whose kernels can be built and booted (targets/hw exists but is empty: RUMP0001).</summary>
+    public static readonly string[] ImplementedTargets = ["posix", "xen"];
+
     /// <summary>Options every verb takes (recursive on the root command).</summary>
     private sealed class GlobalOptions
     {
         private readonly Option<string?> _kernel = new("--kernel") { Description = "Kernel assembly to boot (default: the kernel the build produced for --target)", HelpName = "PATH", Recursive = true };
-        private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel", DefaultValueFactory = _ => "posix", Recursive = true };
+        private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel: posix or xen", HelpName = "TARGET", DefaultValueFactory = _ => "posix", Recursive = true };
         private readonly Option<string[]> _components = new("--components") { Description = "Components the kernel must link (comma-separated); rumpctl refuses a kernel without them", HelpName = "LIST", Recursive = true, AllowMultipleArgumentsPerToken = false };
         private readonly Option<string?> _vintage = new("--vintage") { Description = "Use the kernel built from this vintage (a git ref such as HEAD~3, or 'worktree'); build it first with dotnet build kernels/Rump.Kernel -p:RumpVintage=REF", HelpName = "REF", Recursive = true };
         private readonly Option<bool> _readOnly = new("--ro") { Description = "Mount read-only (a read-only image file is always mounted read-only)", Recursive = true };
@@ -145,7 +152,13 @@ public static class RumpCtl
 
         public GlobalOptions()
         {
-            _target.AcceptOnlyFromAmong(KernelLocator.KnownTargets);
+            _target.Validators.Add(result =>
+            {
+                var target = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "posix";
+                if (!ImplementedTargets.Contains(target, StringComparer.Ordinal))
+                    result.AddError("--target " + target + ": no such target; the targets are " + string.Join(", ", ImplementedTargets)
+                                    + (target == "hw" ? " (hw is not implemented yet: targets/hw is empty)" : ""));
+            });
         }
 
         public void AddTo(RootCommand root)
