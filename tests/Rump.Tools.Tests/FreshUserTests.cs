@@ -76,6 +76,25 @@ public sealed class FreshUserTests
     }
 
     [FatKernelFact]
+    public void SymbolicLinkLoop_AsImageOrHostFile_IsELOOP_NotACrash()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Put("/f", "data");
+        File.CreateSymbolicLink(Path.Combine(image.Folder, "a.lnk"), "b.lnk");
+        File.CreateSymbolicLink(Path.Combine(image.Folder, "b.lnk"), "a.lnk");
+
+        var asImage = Tool.Run(image.Folder, "ls", "a.lnk:/");
+        Assert.Equal(ExitCodes.Failure, asImage.ExitCode);
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asImage.Stderr);
+        var asTarget = Tool.Run(image.Folder, "cp", image.Name + ":/f", "a.lnk");
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asTarget.Stderr);
+        var asSource = Tool.Run(image.Folder, "cp", "a.lnk", image.Name + ":/g");
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asSource.Stderr);
+        AssertClean(image);
+        Assert.Equal(["/f"], image.ListRecursive());
+    }
+
+    [FatKernelFact]
     public void Cp_RegularFileInTheMiddleOfAPath_IsNotADirectory_BothDirections()
     {
         using var image = FatImage.Create(12, 1440);

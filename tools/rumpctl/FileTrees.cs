@@ -376,9 +376,7 @@ public sealed class HostTree : IFileTree
 
     private void RefuseImageInUse(string path)
     {
-        var full = _console.HostPath(path);
-        if (File.Exists(full) && File.ResolveLinkTarget(full, returnFinalTarget: true) is { Exists: true } target)
-            full = target.FullName;
+        var full = HostErrors.ResolveLinks(_console.HostPath(path), path);
         if (_isImageInUse?.Invoke(full) == true)
             throw new ToolException(path + ": is the image being worked on (it cannot also be a plain file of the same copy)");
     }

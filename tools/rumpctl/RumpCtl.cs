@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.CommandLine.Invocation;
+using System.IO;
 using System.Linq;
 
 namespace Rump.Tools;
@@ -110,6 +111,11 @@ public static class RumpCtl
         catch (RumpKernelPanicException e)
         {
             context.Fail("kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A host failure no verb code expected: its errno in words (never the Message, a resource key when published).
+            context.Fail("host: " + ErrnoText.Describe(HostErrors.ErrnoOf(e)));
         }
         finally
         {
