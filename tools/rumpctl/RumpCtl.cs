@@ -13,7 +13,7 @@ public static class RumpCtl
     private const string LocationHelp =
         "Locations on images: IMAGE:/path (whole disk), IMAGE:N:/path or IMAGE:pN:/path (partition N). " +
         "Exit codes: 0 success, 1 a system call failed (the message names the path and the errno), " +
-        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted.";
+        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted (Ctrl+C), 143 terminated (SIGTERM); both still unmount the images.";
 
     /// <summary>Runs rumpctl with <paramref name="args"/> on <paramref name="console"/>; returns the exit code.</summary>
     public static int Run(string[] args, ToolConsole console)
