@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Generic;
 
 namespace Rump;
@@ -76,6 +77,12 @@ public interface IRumpKernel : IDisposable
 [AttributeUsage(AttributeTargets.Assembly)]
 public sealed class RumpKernelEntryAttribute : Attribute
 {
-    public RumpKernelEntryAttribute(Type factoryType) => FactoryType = factoryType;
+    // The annotations keep the factory's constructor when a host compiles a kernel into a native executable (trimmed).
+    private const DynamicallyAccessedMemberTypes Constructors =
+        DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.NonPublicConstructors;
+
+    public RumpKernelEntryAttribute([DynamicallyAccessedMembers(Constructors)] Type factoryType) => FactoryType = factoryType;
+
+    [DynamicallyAccessedMembers(Constructors)]
     public Type FactoryType { get; }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Reflection;
 using System.Runtime.Loader;
@@ -14,6 +15,12 @@ namespace Rump;
 /// </summary>
 public sealed class RumpKernelLoader
 {
+    /// <summary>
+    /// Why loading is not trim-safe: a kernel assembly loaded from a file may use runtime code a trimmed (native) host
+    /// removed. Such a host compiles its kernel in instead (see tools/rumpctl's BuiltInKernel).
+    /// </summary>
+    public const string TrimmingNote = "Loads a kernel assembly from a file: a trimmed or native host may lack runtime code that kernel uses; compile the kernel into such a host instead";
+
     private readonly KernelLoadContext _context;
     private IRumpKernel? _booted;
 
@@ -31,6 +38,7 @@ public sealed class RumpKernelLoader
     public bool IsCollectible => _context.IsCollectible;
 
     /// <summary>Loads the kernel assembly at <paramref name="path"/> into a new collectible load context.</summary>
+    [RequiresUnreferencedCode(TrimmingNote)]
     public static RumpKernelLoader Load(string path) => Load(path, collectible: true);
 
     /// <summary>
@@ -39,6 +47,7 @@ public sealed class RumpKernelLoader
     /// code; each load still gets its own statics. The runtime runs an image's precompiled code only in the first
     /// load context that maps that file: later loads of the same path JIT (copy the file for a second fast one).
     /// </summary>
+    [RequiresUnreferencedCode(TrimmingNote)]
     public static RumpKernelLoader Load(string path, bool collectible)
     {
         var full = Path.GetFullPath(path);
@@ -62,6 +71,7 @@ public sealed class RumpKernelLoader
     }
 
     /// <summary>Loads and boots in one step; disposing the kernel unloads its load context.</summary>
+    [RequiresUnreferencedCode(TrimmingNote)]
     public static IRumpKernel Boot(string path, BootOptions? options = null)
     {
         var loader = Load(path);
@@ -78,6 +88,7 @@ public sealed class RumpKernelLoader
     }
 
     /// <summary>Loads non-collectible (ReadyToRun code runs) and boots: for one-shot hosts that never unload.</summary>
+    [RequiresUnreferencedCode(TrimmingNote)]
     public static IRumpKernel BootOnce(string path, BootOptions? options = null)
     {
         var loader = Load(path, collectible: false);

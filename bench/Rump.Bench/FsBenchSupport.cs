@@ -126,7 +126,7 @@ internal static class FsBenchSupport
 
     /// <summary>
     /// rumpctl as a user runs it: <c>--rumpctl PATH</c>, else the published tool in <c>artifacts/rumpctl/</c>
-    /// (<c>dotnet publish tools/rumpctl -c Release</c>: ReadyToRun, its kernel beside it), else the apphost built
+    /// (<c>dotnet publish tools/rumpctl -c Release</c>: native, the posix kernel compiled in), else the apphost built
     /// beside this benchmark (JIT-compiled; the figures then say so).
     /// </summary>
     public static (string Tool, string[] Prefix) Rumpctl()
@@ -149,8 +149,12 @@ internal static class FsBenchSupport
     {
         var (tool, prefix) = Rumpctl();
         var published = tool.Replace('\\', '/').Contains("/artifacts/rumpctl/", StringComparison.Ordinal);
+        // The native tool is one file with no rumpctl.dll beside it; the managed one is an apphost plus rumpctl.dll.
+        var native = published && !File.Exists(Path.Combine(Path.GetDirectoryName(tool)!, "rumpctl.dll"));
         return (prefix.Length == 0 ? tool : tool + " " + string.Join(' ', prefix))
-            + (published ? " (published, ReadyToRun)" : " (build output, JIT; publish with `dotnet publish tools/rumpctl -c Release` to measure what users run)");
+            + (native ? " (published, native: Native AOT, posix kernel compiled in)"
+                : published ? " (published, managed: ReadyToRun)"
+                : " (build output, JIT; publish with `dotnet publish tools/rumpctl -c Release` to measure what users run)");
     }
 
     public static TimeSpan TimeRumpctl(params string[] args)

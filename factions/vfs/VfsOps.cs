@@ -19,6 +19,14 @@ internal abstract class VfsOps
     public virtual bool NeedsDevice => false;
 
     /// <summary>
+    /// True when names are compared without case (FAT): rename(2) of a file onto a name that finds the same file
+    /// in the same directory is then passed to the file system (with tvp null) instead of being a no-op, so that
+    /// <c>mv readme.txt README.TXT</c> can change the stored spelling. The file system keeps the name as it is when
+    /// the spelling does not differ.
+    /// </summary>
+    public virtual bool CaseInsensitiveNames => false;
+
+    /// <summary>
     /// VFS_MOUNT: set up <paramref name="mp"/> (mp.Data), reading the device through <see cref="Bio"/>.
     /// Answer EINVAL/EFTYPE for a device that does not hold this file system. devvp is null unless NeedsDevice.
     /// </summary>

@@ -196,7 +196,13 @@ internal static partial class VfsSyscalls
         if (!ReferenceEquals(fvp.Mount, tdvp.Mount) || (tvp is not null && !ReferenceEquals(fvp.Mount, tvp.Mount)))
             return EXDEV;
         if (tvp is not null && ReferenceEquals(fvp, tvp))
-            return 0; // the same file: nothing to do
+        {
+            // The same file. POSIX: nothing to do (two links of one file). On a file system whose names ignore case,
+            // the same entry found under another spelling is a request to store the new spelling.
+            if (!ReferenceEquals(fdvp, tdvp) || !fvp.Mount.Op.CaseInsensitiveNames)
+                return 0;
+            tvp = null;
+        }
         var isDir = fvp.Type == VType.VDIR;
         var error = CheckDirWrite(fdvp, cred);
         if (error == 0)

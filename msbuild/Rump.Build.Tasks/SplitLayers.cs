@@ -10,8 +10,9 @@ namespace Rump.Build.Tasks;
 /// <summary>
 /// Step 2: gives every kernel source its layer from where it lives (contracts.md) and reads the
 /// <c>[Component]</c> declarations. base/** → base; factions/&lt;f&gt;/** → faction &lt;f&gt;;
-/// components/&lt;f&gt;/&lt;name&gt;/** → component &lt;name&gt; of faction &lt;f&gt;; targets/&lt;t&gt;/** → target.
-/// Also checks the requested target: a folder under targets/ holding sources.
+/// components/&lt;f&gt;/&lt;name&gt;/** → component &lt;name&gt; of faction &lt;f&gt;; targets/&lt;t&gt;/** and
+/// targets/common/** (code every target shares, compiled into every target's kernel) → target.
+/// Also checks the requested target: a folder under targets/ holding sources, other than common/.
 /// </summary>
 public sealed class SplitLayers : Microsoft.Build.Utilities.Task
 {
@@ -53,7 +54,8 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
         if (!known.Contains(Target, StringComparer.Ordinal))
         {
             var folder = Path.Combine(TargetsRoot, "targets", Target);
-            var why = Directory.Exists(folder) ? "the folder " + folder + " holds no sources" : "there is no folder " + folder;
+            var why = Target == CommonTargetFolder ? "targets/common holds the code every target shares, compiled into each target's kernel"
+                : Directory.Exists(folder) ? "the folder " + folder + " holds no sources" : "there is no folder " + folder;
             RumpErrors.Error(Log, RumpErrors.UnknownTarget, null, 0,
                 "RumpTarget='" + Target + "' is not a known target (" + why + "). Known targets: " + (known.Count > 0 ? string.Join(", ", known) : "none") + ".",
                 "pass -p:RumpTarget=<one of the known targets>, or add the target's hypercall implementation under targets/" + Target + "/.");
@@ -109,6 +111,8 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
         }
 
         cache.Save();
+        foreach (var file in CSharpFiles(Path.Combine(TargetsRoot, "targets", CommonTargetFolder)))
+            sources.Add(Source(file, TargetsRoot, "target", "", ""));
         foreach (var file in CSharpFiles(Path.Combine(TargetsRoot, "targets", Target)))
             sources.Add(Source(file, TargetsRoot, "target", "", ""));
 
@@ -153,10 +157,13 @@ public sealed class SplitLayers : Microsoft.Build.Utilities.Task
         return true;
     }
 
-    /// <summary>Folders under targets/ that hold at least one source file.</summary>
+    /// <summary>targets/common/: code every target's kernel compiles (layer target); not a target of its own.</summary>
+    internal const string CommonTargetFolder = "common";
+
+    /// <summary>Folders under targets/ that hold at least one source file, except the shared targets/common/.</summary>
     internal static List<string> KnownTargetNames(string targetsRoot)
         => SubFolders(Path.Combine(targetsRoot, "targets"))
-            .Where(t => CSharpFiles(Path.Combine(targetsRoot, "targets", t)).Any())
+            .Where(t => t != CommonTargetFolder && CSharpFiles(Path.Combine(targetsRoot, "targets", t)).Any())
             .ToList();
 
     private static TaskItem Source(string file, string root, string layer, string faction, string component)

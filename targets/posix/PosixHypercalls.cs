@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
 using Rump.Kern;
+using Rump.Target.Common;
 
 namespace Rump.Target.Posix;
 
@@ -19,7 +20,7 @@ using Errno = Rump.Kern.Errno;
 /// Each kernel instance lives in its own load context, so the statics here are per instance.
 /// </summary>
 [HypercallTarget("posix", 1, 1)]
-internal static class PosixHypercalls
+internal sealed class PosixHypercalls : SharedHypercalls
 {
     private const int SupportedVersion = 1;
 
@@ -27,12 +28,8 @@ internal static class PosixHypercalls
     private static Action<string>? s_console;
     private static Dictionary<string, string> s_params = new(StringComparer.Ordinal);
 
-    // Set once the instance exits or panics; waits and sleeps return at once afterwards.
-    private static volatile bool s_dead;
+    // Set once the instance exits or panics (with InstanceWaits.End): sleeps return at once afterwards.
     private static ManualResetEventSlim s_deadEvent = new(false);
-
-    // Every host lock object, so a panic can wake their waiters; weak so dropped locks are collected.
-    private static readonly ConditionalWeakTable<object, object?> s_waitables = new();
 
     // s_threadsGate protects s_threads (threads created by ThreadCreate and not yet joined at exit).
     private static readonly object s_threadsGate = new();
@@ -44,11 +41,12 @@ internal static class PosixHypercalls
     // Bytes handed out by Malloc and not freed; atomic operations only.
     private static long s_allocated;
 
-    [ThreadStatic]
-    private static object? t_curlwp;
+    private PosixHypercalls()
+    {
+    }
 
     /// <summary>True after the instance panicked or halted.</summary>
-    internal static bool Dead => s_dead;
+    internal static bool Dead => InstanceWaits.Dead;
 
     /// <summary>Host bytes allocated for the kernel.</summary>
     internal static long Allocated => Volatile.Read(ref s_allocated);
@@ -76,7 +74,12 @@ internal static class PosixHypercalls
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void RegisterSetup() => TargetSetup.Configure = Configure;
+    internal static void RegisterSetup()
+    {
+        TargetSetup.Configure = Configure;
+        // Timed waits end on a Stopwatch deadline; a contended mutex spins a little (its holder runs on another CPU).
+        UseLocks(new StopwatchWaitClock(), mutexSpins: 20);
+    }
 
     /// <summary>Takes the host's boot options: console callback and the parameters the kernel reads.</summary>
     internal static void Configure(BootOptions options)
@@ -101,8 +104,8 @@ internal static class PosixHypercalls
     {
         if (version != SupportedVersion)
             return Errno.ENOTSUP;
-        s_dead = false;
         s_deadEvent = new ManualResetEventSlim(false);
+        InstanceWaits.Start();
         return 0;
     }
 
@@ -140,10 +143,8 @@ internal static class PosixHypercalls
             // their last steps before waits stop blocking.
             JoinThreads(TimeSpan.FromSeconds(5));
         }
-        s_dead = true;
+        InstanceWaits.End();
         s_deadEvent.Set();
-        foreach (var entry in s_waitables)
-            ((IWakeable)entry.Key).WakeAll();
         // Let block I/O in flight finish before its handles go away.
         var spin = new SpinWait();
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
@@ -315,7 +316,7 @@ internal static class PosixHypercalls
         try
         {
             var handle = PosixFiles.Get(r.Fd);
-            if (handle is null || s_dead)
+            if (handle is null || InstanceWaits.Dead)
             {
                 error = Errno.EBADF;
             }
@@ -379,7 +380,7 @@ internal static class PosixHypercalls
         }
     }
 
-    // ---- threads and the current lwp ----
+    // ---- threads (curlwp, locks and condition variables: SharedHypercalls) ----
 
     public static int ThreadCreate(ThreadFunc body, object? arg, string name, bool joinable, out object thread)
     {
@@ -417,81 +418,6 @@ internal static class PosixHypercalls
         t.Join();
         return 0;
     }
-
-    public static void SetCurLwp(object? lwp) => t_curlwp = lwp;
-
-    public static object? CurLwp() => t_curlwp;
-
-    // ---- mutexes ----
-
-    public static void MutexInit(int flags, out object mutex)
-    {
-        var m = new PosixMutex(flags);
-        s_waitables.AddOrUpdate(m, null);
-        mutex = m;
-    }
-
-    public static void MutexEnter(object mutex) => ((PosixMutex)mutex).Enter();
-
-    public static void MutexEnterNoWrap(object mutex) => ((PosixMutex)mutex).Enter();
-
-    public static bool MutexTryEnter(object mutex) => ((PosixMutex)mutex).TryEnter();
-
-    public static void MutexExit(object mutex) => ((PosixMutex)mutex).Exit();
-
-    public static bool MutexOwned(object mutex) => ((PosixMutex)mutex).Owned;
-
-    public static void MutexDestroy(object mutex) => s_waitables.Remove(mutex);
-
-    // ---- reader/writer locks ----
-
-    public static void RwInit(out object rwlock)
-    {
-        var rw = new PosixRwLock();
-        s_waitables.AddOrUpdate(rw, null);
-        rwlock = rw;
-    }
-
-    public static void RwEnter(object rwlock, bool writer) => ((PosixRwLock)rwlock).Enter(writer);
-
-    public static bool RwTryEnter(object rwlock, bool writer) => ((PosixRwLock)rwlock).TryEnter(writer);
-
-    public static void RwExit(object rwlock) => ((PosixRwLock)rwlock).Exit();
-
-    public static void RwDowngrade(object rwlock) => ((PosixRwLock)rwlock).Downgrade();
-
-    public static bool RwTryUpgrade(object rwlock) => ((PosixRwLock)rwlock).TryUpgrade();
-
-    public static bool RwHeld(object rwlock, bool writer) => ((PosixRwLock)rwlock).Held(writer);
-
-    public static void RwDestroy(object rwlock) => s_waitables.Remove(rwlock);
-
-    // ---- condition variables ----
-
-    public static void CvInit(out object cv)
-    {
-        var c = new PosixCondVar();
-        s_waitables.AddOrUpdate(c, null);
-        cv = c;
-    }
-
-    public static void CvDestroy(object cv) => s_waitables.Remove(cv);
-
-    public static void CvWait(object cv, object mutex) => ((PosixCondVar)cv).Wait((PosixMutex)mutex, -1);
-
-    public static int CvTimedWait(object cv, object mutex, long nanoseconds)
-    {
-        if (nanoseconds <= 0)
-            return Errno.ETIMEDOUT;
-        long ticks = nanoseconds / 100;
-        return ((PosixCondVar)cv).Wait((PosixMutex)mutex, ticks == 0 ? 1 : ticks) ? 0 : Errno.ETIMEDOUT;
-    }
-
-    public static void CvSignal(object cv) => ((PosixCondVar)cv).Signal();
-
-    public static void CvBroadcast(object cv) => ((PosixCondVar)cv).Broadcast();
-
-    public static int CvWaiters(object cv) => ((PosixCondVar)cv).Waiters;
 
     // ---- clock ----
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using Rump.Target.Common;
 using Rump.Target.Xen.Abi;
 using Rump.Xen;
 
@@ -162,7 +163,7 @@ internal static class XenClock
     {
         if (deadline <= SystemTime())
             return;
-        var gate = new object();
+        var gate = new WakeableGate();
         bool done = false;
         var entry = AddTimer(deadline, () =>
         {
@@ -174,17 +175,31 @@ internal static class XenClock
         });
         lock (gate)
         {
-            XenHypercalls.RegisterSleeper(gate);
+            InstanceWaits.Register(gate);
             try
             {
-                while (!done && !XenHypercalls.Dead)
+                while (!done && !InstanceWaits.Dead)
                     Monitor.Wait(gate);
             }
             finally
             {
-                XenHypercalls.UnregisterSleeper(gate);
+                InstanceWaits.Unregister(gate);
             }
         }
         CancelTimer(entry);
     }
+}
+
+/// <summary>Timed condition-variable waits on the domain's clock: the timer (VIRQ_TIMER) expires the waiter.</summary>
+internal sealed class XenWaitClock : WaitClock
+{
+    public override long DeadlineAfter(long nanoseconds)
+    {
+        long now = XenClock.SystemTime();
+        return nanoseconds >= Never - now ? Never : now + nanoseconds;
+    }
+
+    public override object? Arm(long deadline, Action expire) => XenClock.AddTimer(deadline, expire);
+
+    public override void Disarm(object timer) => XenClock.CancelTimer((XenClock.TimerEntry)timer);
 }

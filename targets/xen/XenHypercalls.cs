@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
 using Rump.Kern;
+using Rump.Target.Common;
 using Rump.Xen;
 
 namespace Rump.Target.Xen;
@@ -21,27 +22,23 @@ using Errno = Rump.Kern.Errno;
 /// hypervisor; the kernel's own scheduler multiplexes its virtual CPUs on them).
 /// </summary>
 [HypercallTarget("xen", 1, 1)]
-internal static class XenHypercalls
+internal sealed class XenHypercalls : SharedHypercalls
 {
     private const int SupportedVersion = 1;
 
     private static IXenHypervisorPort? s_port;
     private static Dictionary<string, string> s_params = new(StringComparer.Ordinal);
-    private static volatile bool s_dead = true;
-
-    // Every host lock object and sleeper, so a halt or panic can wake their waiters.
-    private static readonly ConditionalWeakTable<object, object?> s_waitables = new();
-    private static readonly object s_sleepersGate = new();
-    private static readonly HashSet<object> s_sleepers = [];
 
     private static readonly object s_threadsGate = new();
     private static readonly List<Thread> s_threads = [];
     private static long s_allocated;
 
-    [ThreadStatic]
-    private static object? t_curlwp;
+    private XenHypercalls()
+    {
+    }
 
-    internal static bool Dead => s_dead;
+    /// <summary>True before Init and after the domain halted or crashed: waits return at once.</summary>
+    internal static bool Dead => InstanceWaits.Dead;
 
     internal static IXenHypervisorPort Port => s_port!;
 
@@ -50,7 +47,12 @@ internal static class XenHypercalls
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void RegisterSetup() => TargetSetup.Configure = Configure;
+    internal static void RegisterSetup()
+    {
+        TargetSetup.Configure = Configure;
+        // Timed waits end on the domain's timer (VIRQ_TIMER); a contended mutex blocks at once.
+        UseLocks(new XenWaitClock(), mutexSpins: 0);
+    }
 
     /// <summary>Takes the host's boot options; the domain (BootOptions.Xen) is required.</summary>
     internal static void Configure(BootOptions options)
@@ -106,7 +108,7 @@ internal static class XenHypercalls
             return Errno.ENXIO;
         if (port.StartInfo.Magic != "xen-3.0-x86_64")
             return Errno.ENOEXEC;
-        s_dead = false;
+        InstanceWaits.Start();
         int error = XenEvents.Start(port);
         if (error == 0)
         {
@@ -121,7 +123,7 @@ internal static class XenHypercalls
             error = XenStore.Start(port);
         if (error != 0)
         {
-            s_dead = true;
+            InstanceWaits.End();
             XenEvents.RequestStop();
             port.Shutdown(XenShutdownReason.Crash);
             XenEvents.Stop();
@@ -147,15 +149,14 @@ internal static class XenHypercalls
     public static void Exit(int how)
     {
         var port = s_port;
-        if (port is null || s_dead)
+        if (port is null || InstanceWaits.Dead)
             return;
         if (how == Hyp.EXIT_HALT)
         {
             JoinThreads(TimeSpan.FromSeconds(5));
             XenBlk.Shutdown();   // front ends close while the store still answers
         }
-        s_dead = true;
-        WakeAll();
+        InstanceWaits.End();
         XenStore.Stop();
         XenConsole.Stop();
         XenClock.Stop();
@@ -164,32 +165,6 @@ internal static class XenHypercalls
         XenEvents.Stop();
         if (how != Hyp.EXIT_HALT)
             XenBlk.Shutdown();
-    }
-
-    private static void WakeAll()
-    {
-        foreach (var entry in s_waitables)
-            ((IWakeable)entry.Key).WakeAll();
-        object[] sleepers;
-        lock (s_sleepersGate)
-            sleepers = [.. s_sleepers];
-        foreach (var s in sleepers)
-        {
-            lock (s)
-                Monitor.PulseAll(s);
-        }
-    }
-
-    internal static void RegisterSleeper(object gate)
-    {
-        lock (s_sleepersGate)
-            s_sleepers.Add(gate);
-    }
-
-    internal static void UnregisterSleeper(object gate)
-    {
-        lock (s_sleepersGate)
-            s_sleepers.Remove(gate);
     }
 
     // ---- memory ----
@@ -370,7 +345,7 @@ internal static class XenHypercalls
         }
     }
 
-    // ---- threads and the current lwp ----
+    // ---- threads (curlwp, locks and condition variables: SharedHypercalls) ----
 
     public static int ThreadCreate(ThreadFunc body, object? arg, string name, bool joinable, out object thread)
     {
@@ -404,81 +379,6 @@ internal static class XenHypercalls
         t.Join();
         return 0;
     }
-
-    public static void SetCurLwp(object? lwp) => t_curlwp = lwp;
-
-    public static object? CurLwp() => t_curlwp;
-
-    // ---- mutexes ----
-
-    public static void MutexInit(int flags, out object mutex)
-    {
-        var m = new XenMutex();
-        s_waitables.AddOrUpdate(m, null);
-        mutex = m;
-    }
-
-    public static void MutexEnter(object mutex) => ((XenMutex)mutex).Enter();
-
-    public static void MutexEnterNoWrap(object mutex) => ((XenMutex)mutex).Enter();
-
-    public static bool MutexTryEnter(object mutex) => ((XenMutex)mutex).TryEnter();
-
-    public static void MutexExit(object mutex) => ((XenMutex)mutex).Exit();
-
-    public static bool MutexOwned(object mutex) => ((XenMutex)mutex).Owned;
-
-    public static void MutexDestroy(object mutex) => s_waitables.Remove(mutex);
-
-    // ---- reader/writer locks ----
-
-    public static void RwInit(out object rwlock)
-    {
-        var rw = new XenRwLock();
-        s_waitables.AddOrUpdate(rw, null);
-        rwlock = rw;
-    }
-
-    public static void RwEnter(object rwlock, bool writer) => ((XenRwLock)rwlock).Enter(writer);
-
-    public static bool RwTryEnter(object rwlock, bool writer) => ((XenRwLock)rwlock).TryEnter(writer);
-
-    public static void RwExit(object rwlock) => ((XenRwLock)rwlock).Exit();
-
-    public static void RwDowngrade(object rwlock) => ((XenRwLock)rwlock).Downgrade();
-
-    public static bool RwTryUpgrade(object rwlock) => ((XenRwLock)rwlock).TryUpgrade();
-
-    public static bool RwHeld(object rwlock, bool writer) => ((XenRwLock)rwlock).Held(writer);
-
-    public static void RwDestroy(object rwlock) => s_waitables.Remove(rwlock);
-
-    // ---- condition variables ----
-
-    public static void CvInit(out object cv)
-    {
-        var c = new XenCondVar();
-        s_waitables.AddOrUpdate(c, null);
-        cv = c;
-    }
-
-    public static void CvDestroy(object cv) => s_waitables.Remove(cv);
-
-    public static void CvWait(object cv, object mutex) => ((XenCondVar)cv).Wait((XenMutex)mutex, 0);
-
-    public static int CvTimedWait(object cv, object mutex, long nanoseconds)
-    {
-        if (nanoseconds <= 0)
-            return Errno.ETIMEDOUT;
-        long deadline = XenClock.SystemTime() + nanoseconds;
-        return ((XenCondVar)cv).Wait((XenMutex)mutex, deadline) ? 0 : Errno.ETIMEDOUT;
-    }
-
-    public static void CvSignal(object cv) => ((XenCondVar)cv).Signal();
-
-    public static void CvBroadcast(object cv) => ((XenCondVar)cv).Broadcast();
-
-    public static int CvWaiters(object cv) => ((XenCondVar)cv).Waiters;
 
     // ---- clock: shared-info time, sleeps on the timer VIRQ ----
 
@@ -515,7 +415,7 @@ internal static class XenHypercalls
             default:
                 return Errno.EINVAL;
         }
-        if (!s_dead)
+        if (!InstanceWaits.Dead)
             XenClock.SleepUntil(deadline);
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.IO;
 using System.Linq;
+using Rump;
 
 namespace Rump.Build.Tests;
 
@@ -107,6 +108,44 @@ public sealed class KernelBuildTests
         Assert.Empty(info.Components);
         Assert.Equal("posix", info.Target);
         Assert.NotEmpty(console);
+    }
+
+    [Fact]
+    public void BaseOnlyKernel_FileCallsAreENOSYS_AndRumpctlNamesTheMissingFactionAndTheBuildCommand()
+    {
+        var build = _repo.BuildKernel("-p:RumpComponents=none");
+        Assert.True(build.Succeeded, build.Output);
+        // A private copy: later tests rebuild the kernel at the same path.
+        var folder = Directory.CreateTempSubdirectory("rump-baseonly-").FullName;
+        try
+        {
+            var kernel = Path.Combine(folder, Path.GetFileName(KernelDll));
+            File.Copy(KernelDll, kernel);
+
+            // As in NetBSD's rump kernels: the system calls of a faction that is not linked answer ENOSYS.
+            using (var booted = RumpKernelLoader.Boot(kernel))
+            {
+                Assert.Equal((int)Errno.ENOSYS, booted.Sys.Open("/x", OpenFlags.O_RDONLY, 0, out _));
+                Assert.Equal((int)Errno.ENOSYS, booted.Sys.Mkdir("/mnt", 0x1ED));
+                Assert.Equal((int)Errno.ENOSYS, booted.Sys.EtfsRegister("/dev/x", kernel, EtfsType.Block, 0, 0));
+            }
+
+            var image = Path.Combine(folder, "disk.img");
+            var mkfs = System.Diagnostics.Process.Start("mkfs.fat", ["-C", "-F", "12", "--invariant", image, "1440"])!;
+            mkfs.WaitForExit();
+            Assert.Equal(0, mkfs.ExitCode);
+            var run = VintageTests.RunRumpctlIn(folder, "ls", "--kernel", kernel, "disk.img:/");
+            Assert.Equal(3, run.Exit);
+            Assert.Equal(
+                "rumpctl: kernel Rump.Kernel.Posix has no vfs faction (etfs, mount, file system drivers): its file system calls answer ENOSYS; "
+                + "build a kernel with the vfs faction and msdosfs: `dotnet build kernels/Rump.Kernel` (all components) or "
+                + "`dotnet build kernels/Rump.Kernel -p:RumpComponents=msdosfs`\n",
+                run.Stderr);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]

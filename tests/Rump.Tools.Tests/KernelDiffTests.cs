@@ -117,7 +117,21 @@ public sealed class KernelDiffTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "junk.json"), "{ \"kernel\": 1 ");
         var junk = Tool.Run(_dir, "kernel", "diff", _linkMap, "junk.json");
         Assert.Equal(ExitCodes.Kernel, junk.ExitCode);
-        Assert.Contains("rumpctl: junk.json: not a Rump.Build link map", junk.Stderr);
+        Assert.Equal("rumpctl: junk.json: not a link map (not JSON at line 1, byte 15)\n", junk.Stderr);
+    }
+
+    [Fact]
+    public void Diff_TextFileNotJson_SaysNotALinkMapWithoutTheJsonReadersMessage()
+    {
+        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "hello\n");
+        var run = Tool.Run(_dir, "kernel", "diff", "notes.txt", _linkMap);
+        Assert.Equal(ExitCodes.Kernel, run.ExitCode);
+        Assert.Equal("rumpctl: notes.txt: not a link map (not JSON at line 1, byte 1)\n", run.Stderr);
+
+        File.WriteAllText(Path.Combine(_dir, "list.json"), "[1, 2]");
+        var other = Tool.Run(_dir, "kernel", "diff", _linkMap, "list.json");
+        Assert.Equal(ExitCodes.Kernel, other.ExitCode);
+        Assert.StartsWith("rumpctl: list.json: not a link map (JSON of another shape", other.Stderr);
     }
 
     [Fact]

@@ -76,7 +76,8 @@ public sealed class PipelinedCopyTests
             f.SetLength(3 << 20);
         var run = Tool.Run(image.Folder, "cp", image.Name + ":/big.bin", "out.bin");
         Assert.Equal(ExitCodes.Failure, run.ExitCode);
-        Assert.Equal("rumpctl: " + image.Name + ":/big.bin: Input/output error\n", run.Stderr);
+        // (The mount warns about the truncated image first.)
+        Assert.EndsWith("\nrumpctl: " + image.Name + ":/big.bin: Input/output error\n", run.Stderr);
         var copied = File.ReadAllBytes(Path.Combine(image.Folder, "out.bin"));
         Assert.InRange(copied.Length, 1, 3 << 20);
         Assert.Equal(content.AsSpan(0, copied.Length).ToArray(), copied);

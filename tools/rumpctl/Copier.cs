@@ -32,6 +32,12 @@ public sealed class Copier : IDisposable
 
     public Copier(ToolConsole console) => _console = console;
 
+    /// <summary>
+    /// When set, a failure on one entry of a tree (a name the file system rejects, a file that cannot be read) is
+    /// reported here and the copy goes on with the next entry, as cp -r does; unset, it ends the copy.
+    /// </summary>
+    public Action<string>? EntryFailed { get; init; }
+
     public long FilesCopied { get; private set; }
     public long BytesCopied { get; private set; }
 
@@ -58,12 +64,19 @@ public sealed class Copier : IDisposable
             _console.Cancellation.ThrowIfCancellationRequested();
             var childSource = from.Combine(source, name);
             var childTarget = to.Combine(target, name);
-            if (!from.TryStat(childSource, out var info))
-                continue;   // removed while we walked
-            if (info.IsDirectory)
-                CopyTree(from, childSource, to, childTarget);
-            else
-                CopyFile(from, childSource, to, childTarget, info.Size);
+            try
+            {
+                if (!from.TryStat(childSource, out var info))
+                    continue;   // removed while we walked
+                if (info.IsDirectory)
+                    CopyTree(from, childSource, to, childTarget);
+                else
+                    CopyFile(from, childSource, to, childTarget, info.Size);
+            }
+            catch (Exception e) when (EntryFailed is not null && e is ToolErrnoException or ToolException { ExitCode: ExitCodes.Failure })
+            {
+                EntryFailed(e.Message);
+            }
         }
     }
 

@@ -137,7 +137,20 @@ public sealed class ImageTree : IFileTree
 
     public IFileWriter Create(string path)
     {
-        Check(_sys.Open(Mount.KernelPath(path), OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, 0x1A4 /* 0644 */, out var fd), path);
+        var kernelPath = Mount.KernelPath(path);
+        var replacing = _sys.Stat(kernelPath, out var existing) == 0 && FileMode.IsReg(existing.Mode);
+        Check(_sys.Open(kernelPath, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, 0x1A4 /* 0644 */, out var fd), path);
+        if (replacing)
+        {
+            // FAT names ignore case: "readme.txt" opened the existing README.TXT. Store the name as the user wrote it,
+            // as mcopy -o does (rename to the same name only rewrites the spelling; elsewhere it does nothing).
+            var err = _sys.Rename(kernelPath, kernelPath);
+            if (err != 0)
+            {
+                _sys.Close(fd);
+                Check(err, path);
+            }
+        }
         return new KernelFile(_sys, fd, Display(path));
     }
 
@@ -152,7 +165,52 @@ public sealed class ImageTree : IFileTree
     public void Mkdir(string path) => Check(_sys.Mkdir(Mount.KernelPath(path), 0x1ED), path);
     public void Rmdir(string path) => Check(_sys.Rmdir(Mount.KernelPath(path)), path);
     public void Unlink(string path) => Check(_sys.Unlink(Mount.KernelPath(path)), path);
-    public void Rename(string from, string to) => Check(_sys.Rename(Mount.KernelPath(from), Mount.KernelPath(to)), from);
+    /// <summary>rename(2); a failure names the path it is about: the source, or what is missing or no directory on the target's way.</summary>
+    public void Rename(string from, string to)
+    {
+        var err = _sys.Rename(Mount.KernelPath(from), Mount.KernelPath(to));
+        if (err == 0)
+            return;
+        var culprit = RenameCulprit(err, from, to, out var culpritErr);
+        throw new ToolErrnoException(culpritErr, Display(culprit));
+    }
+
+    /// <summary>
+    /// Which path a failed rename is about, as mv(1) reports it: a missing (or not-a-directory) source names the
+    /// source; otherwise ENOENT/ENOTDIR come from the target's way, and the first component of it that is missing or
+    /// no directory is named (e.g. the target's parent); EEXIST/ENOTEMPTY/EISDIR name the target.
+    /// </summary>
+    private string RenameCulprit(int err, string from, string to, out int culpritErr)
+    {
+        culpritErr = err;
+        if (err is (int)Errno.EEXIST or (int)Errno.ENOTEMPTY or (int)Errno.EISDIR)
+            return to;
+        if (err is not ((int)Errno.ENOENT or (int)Errno.ENOTDIR))
+            return from;
+        var sourceErr = _sys.LStat(Mount.KernelPath(from), out _);
+        if (sourceErr != 0)
+        {
+            culpritErr = sourceErr;
+            return from;
+        }
+        var prefix = "";
+        foreach (var part in ImageSpec.Parent(to).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            prefix += "/" + part;
+            var stepErr = _sys.Stat(Mount.KernelPath(prefix), out var st);
+            if (stepErr != 0)
+            {
+                culpritErr = stepErr;
+                return prefix;
+            }
+            if (!FileMode.IsDir(st.Mode))
+            {
+                culpritErr = (int)Errno.ENOTDIR;
+                return prefix;
+            }
+        }
+        return to;
+    }
 
     public string Combine(string directory, string name) => ImageSpec.Combine(directory, name);
 
@@ -224,8 +282,15 @@ public sealed class ImageTree : IFileTree
 public sealed class HostTree : IFileTree
 {
     private readonly ToolConsole _console;
+    private readonly Func<string, bool>? _isImageInUse;
 
-    public HostTree(ToolConsole console) => _console = console;
+    /// <param name="isImageInUse">True for a full host path that is an image this command has attached: reading or
+    /// writing it as a plain file would race the kernel (and its lock refuses it), so such a path is refused by name.</param>
+    public HostTree(ToolConsole console, Func<string, bool>? isImageInUse = null)
+    {
+        _console = console;
+        _isImageInUse = isImageInUse;
+    }
 
     public string Display(string path) => path;
 
@@ -243,6 +308,10 @@ public sealed class HostTree : IFileTree
             info = new EntryInfo(false, true, fi.Length, fi.LastWriteTimeUtc);
             return true;
         }
+        // As stat(2): a file in the middle of the path is ENOTDIR, not a missing entry.
+        var missing = HostErrors.MissingErrno(full);
+        if (missing != (int)Errno.ENOENT)
+            throw new ToolErrnoException(missing, path);
         info = default;
         return false;
     }
@@ -265,9 +334,10 @@ public sealed class HostTree : IFileTree
 
     public IFileReader OpenRead(string path)
     {
+        RefuseImageInUse(path);
         try
         {
-            return new HostFile(File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan), path);
+            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan), path, FileAccess.Read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -277,23 +347,23 @@ public sealed class HostTree : IFileTree
 
     public IFileWriter Create(string path)
     {
+        RefuseImageInUse(path);
         try
         {
             // Not FileMode.Create: .NET opens that without O_TRUNC and then calls ftruncate(0) even on a new, empty
             // file, and ext4 answers a truncation to 0 by writing the whole file back when it is closed
             // (auto_da_alloc): close(2) of a 1 GiB copy blocked for ~0.45 s. Truncate only a file that has data.
-            var handle = File.OpenHandle(_console.HostPath(path), System.IO.FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+            var file = new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.OpenOrCreate, FileAccess.Write, FileShare.None), path, FileAccess.Write);
             try
             {
-                if (RandomAccess.GetLength(handle) != 0)
-                    RandomAccess.SetLength(handle, 0);
+                file.TruncateOldContent();
             }
             catch
             {
-                handle.Dispose();
+                file.Dispose();
                 throw;
             }
-            return new HostFile(handle, path);
+            return file;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -317,39 +387,62 @@ public sealed class HostTree : IFileTree
 
     public string BaseName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
 
-    /// <summary>Host failures read like kernel ones: <c>rumpctl: PATH: strerror</c>.</summary>
-    public static Exception HostError(Exception e, string path) => e switch
+    private void RefuseImageInUse(string path)
     {
-        FileNotFoundException or DirectoryNotFoundException => new ToolErrnoException((int)Errno.ENOENT, path),
-        UnauthorizedAccessException => new ToolErrnoException((int)Errno.EACCES, path),
-        PathTooLongException => new ToolErrnoException((int)Errno.ENAMETOOLONG, path),
-        _ when (e.HResult & 0xFFFF) == 28 => new ToolErrnoException((int)Errno.ENOSPC, path),
-        _ => new ToolException(path + ": " + e.Message),
-    };
+        var full = HostErrors.ResolveLinks(_console.HostPath(path), path);
+        if (_isImageInUse?.Invoke(full) == true)
+            throw new ToolException(path + ": is the image being worked on (it cannot also be a plain file of the same copy)");
+    }
+
+    /// <summary>Host failures read like kernel ones: <c>rumpctl: PATH: strerror</c> (never the exception's Message).</summary>
+    public Exception HostError(Exception e, string path)
+    {
+        if (HostErrors.IsLocked(e))
+            return new ToolException(path + ": in use: another program holds its lock");
+        var errno = HostErrors.ErrnoOf(e);
+        if (errno == (int)Errno.ENOENT)
+            errno = HostErrors.MissingErrno(_console.HostPath(path));
+        return new ToolErrnoException(errno, path);
+    }
 
     private sealed class HostFile : IFileReader, IFileWriter
     {
+        private readonly HostTree _tree;
         private readonly SafeFileHandle _handle;
         private readonly string _display;
+        // Owns the handle (disposing it closes the file). Used for I/O only on a FIFO, terminal or socket
+        // (`cp /dev/stdin img:/x`, `<(…)`), which has no offsets; regular files use positioned I/O on the handle.
+        private readonly FileStream _stream;
+        private readonly bool _sequential;
         private long _offset;
 
-        public HostFile(SafeFileHandle handle, string display)
+        public HostFile(HostTree tree, SafeFileHandle handle, string display, FileAccess access)
         {
+            _tree = tree;
             _handle = handle;
             _display = display;
+            _stream = new FileStream(handle, access, bufferSize: 0);
+            _sequential = !_stream.CanSeek;
+        }
+
+        /// <summary>Empties a seekable file that has data (a pipe or terminal has nothing to truncate).</summary>
+        public void TruncateOldContent()
+        {
+            if (!_sequential && _stream.Length != 0)
+                _stream.SetLength(0);
         }
 
         public int Read(Span<byte> buffer)
         {
             try
             {
-                var n = RandomAccess.Read(_handle, buffer, _offset);
+                var n = _sequential ? _stream.Read(buffer) : RandomAccess.Read(_handle, buffer, _offset);
                 _offset += n;
                 return n;
             }
             catch (IOException e)
             {
-                throw HostError(e, _display);
+                throw _tree.HostError(e, _display);
             }
         }
 
@@ -357,17 +450,20 @@ public sealed class HostTree : IFileTree
         {
             try
             {
-                RandomAccess.Write(_handle, buffer, _offset);
+                if (_sequential)
+                    _stream.Write(buffer);
+                else
+                    RandomAccess.Write(_handle, buffer, _offset);
                 _offset += buffer.Length;
             }
             catch (IOException e)
             {
-                throw HostError(e, _display);
+                throw _tree.HostError(e, _display);
             }
         }
 
-        public void Complete() => _handle.Dispose();
+        public void Complete() => _stream.Dispose();
 
-        public void Dispose() => _handle.Dispose();
+        public void Dispose() => _stream.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -36,14 +37,16 @@ public sealed class ImageSession : IDisposable
     private readonly HashSet<string> _readOnlyDevices = new(StringComparer.Ordinal);          // /dev/imgN attached read-only
     private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
     private readonly XenHosting? _xen;
+    private readonly List<string> _kernelLines;   // the kernel console (lock it: kernel threads append)
     private bool _closed;
 
-    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console, XenHosting? xen)
+    private ImageSession(IRumpKernel kernel, KernelOptions options, ToolConsole console, XenHosting? xen, List<string> kernelLines)
     {
         _kernel = kernel;
         _options = options;
         _console = console;
         _xen = xen;
+        _kernelLines = kernelLines;
     }
 
     public ISyscalls Sys => _kernel.Sys;
@@ -54,31 +57,46 @@ public sealed class ImageSession : IDisposable
 
     public IReadOnlyCollection<MountedImage> Mounts => _mounts.Values;
 
-    /// <summary>Loads the chosen kernel into its own load context and boots it.</summary>
+    /// <summary>
+    /// Loads the chosen kernel into its own load context and boots it; in the native rumpctl, boots the kernel compiled
+    /// into it, or hands a command that chooses another kernel to the managed rumpctl.
+    /// </summary>
     public static ImageSession Boot(KernelOptions options, ToolConsole console)
     {
         if (options.KernelPath is not null && options.Vintage is not null)
             throw new ToolException("--kernel and --vintage both choose the kernel; pass one of them", ExitCodes.Usage);
-        var path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
-            : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
-            : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
-        RumpKernelLoader loader;
-        try
+        string path;
+        IRumpKernelFactory factory;
+        Func<BootOptions, IRumpKernel> bootKernel;
+        Action release;
+        if (BuiltInKernel.LoadsKernelFiles)
         {
-            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
-            loader = RumpKernelLoader.Load(path, collectible: false);
+            path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
+                : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
+                : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
+            var loader = LoadKernelFile(path);
+            factory = loader.Factory;
+            bootKernel = loader.BootInstance;
+            release = loader.Unload;
         }
-        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        else
         {
-            throw new ToolException("cannot load kernel " + path + ": " + e.Message, ExitCodes.Kernel);
+            // The native rumpctl: its own kernel, or the managed rumpctl for any other.
+            if (!BuiltInKernel.Serves(options))
+                throw ManagedHandOff.Exec(options.KernelPath is not null ? "--kernel " + options.KernelPath
+                    : options.Vintage is not null ? "--vintage " + options.Vintage : "--target " + options.Target);
+            path = BuiltInKernel.Display;
+            factory = BuiltInKernel.Factory();
+            bootKernel = factory.Boot;
+            release = static () => { };
         }
 
         var missing = options.Components
-            .Where(c => !loader.Info.Components.Any(linked => string.Equals(linked.Name, c, StringComparison.Ordinal)))
+            .Where(c => !factory.Info.Components.Any(linked => string.Equals(linked.Name, c, StringComparison.Ordinal)))
             .ToList();
         if (missing.Count > 0)
         {
-            loader.Unload();
+            release();
             throw new ToolException(
                 "kernel " + path + " does not link component(s) " + string.Join(", ", missing)
                 + "; build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents=" + string.Join(';', options.Components)
@@ -86,9 +104,20 @@ public sealed class ImageSession : IDisposable
                 ExitCodes.Kernel);
         }
 
-        Action<string>? kernelConsole = options.Verbose ? line => console.Error.WriteLine("[kernel] " + line) : null;
+        // The console is kept (a file system's mount warnings are shown to the user); --verbose also prints it.
+        var kernelLines = new List<string>();
+        Action<string> kernelConsole = line =>
+        {
+            lock (kernelLines)
+            {
+                if (kernelLines.Count < MaxKernelLines)
+                    kernelLines.Add(line);
+            }
+            if (options.Verbose)
+                console.Error.WriteLine("[kernel] " + line);
+        };
         // A xen kernel boots in a domain of the software hypervisor; its console is the domain's console ring.
-        var xen = loader.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
+        var xen = factory.Info.Target == "xen" ? new XenHosting(kernelConsole) : null;
         var boot = new BootOptions
         {
             Verbose = options.Verbose,
@@ -101,18 +130,18 @@ public sealed class ImageSession : IDisposable
         IRumpKernel kernel;
         try
         {
-            kernel = loader.BootInstance(boot);
+            kernel = bootKernel(boot);
         }
         catch (RumpKernelPanicException e)
         {
             xen?.Dispose();
-            loader.Unload();
+            release();
             throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
         }
         catch (NotSupportedException e)
         {
             // The kernel refuses its target glue (hypercall interface version outside the target's range).
-            loader.Unload();
+            release();
             xen?.Dispose();
             throw new ToolException("kernel " + path + " refuses to boot: " + e.Message, ExitCodes.Kernel);
         }
@@ -121,7 +150,42 @@ public sealed class ImageSession : IDisposable
             xen?.Dispose();
             throw;
         }
-        return new ImageSession(kernel, options, console, xen);
+        return new ImageSession(kernel, options, console, xen, kernelLines);
+    }
+
+    private const int MaxKernelLines = 10_000;
+
+    /// <summary>Kernel console lines from <paramref name="start"/> on that a file system driver wrote (they start with "NAME:").</summary>
+    private List<string> DriverLines(int start)
+    {
+        lock (_kernelLines)
+            return _kernelLines.Skip(start).Where(l => l.StartsWith("msdosfs:", StringComparison.Ordinal) || l.StartsWith("ext2fs:", StringComparison.Ordinal)
+                                                         || l.StartsWith("ffs:", StringComparison.Ordinal) || l.StartsWith("cd9660:", StringComparison.Ordinal)).ToList();
+    }
+
+    private int KernelLineCount
+    {
+        get
+        {
+            lock (_kernelLines)
+                return _kernelLines.Count;
+        }
+    }
+
+    /// <summary>Loads a kernel assembly from a file (the managed rumpctl only).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification =
+        "Reached only when BuiltInKernel.LoadsKernelFiles is true; the native publish sets that feature switch to false, so the compiler removes this call.")]
+    private static RumpKernelLoader LoadKernelFile(string path)
+    {
+        try
+        {
+            // One kernel per process, never unloaded: non-collectible, so its ReadyToRun code runs instead of the JIT.
+            return RumpKernelLoader.Load(path, collectible: false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException or FileLoadException or InvalidCastException or MissingMethodException)
+        {
+            throw new ToolException("cannot load kernel " + path + ": " + KernelLoadProblem(e), ExitCodes.Kernel);
+        }
     }
 
     /// <summary>Registers the image file as a block device once per session; returns its key (<c>/dev/imgN</c>).</summary>
@@ -129,8 +193,7 @@ public sealed class ImageSession : IDisposable
     {
         fullPath = _console.HostPath(spec.Image);
         // A symbolic link names the image it points to (FileInfo.Length of a link is the link's own size).
-        if (File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { Exists: true } target)
-            fullPath = target.FullName;
+        fullPath = HostErrors.ResolveLinks(fullPath, spec.Image);
         if (_devices.TryGetValue(fullPath, out var existing))
             return existing;
         if (Directory.Exists(fullPath))
@@ -147,6 +210,8 @@ public sealed class ImageSession : IDisposable
         var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
         if (err == (int)Errno.EBUSY)
             throw ImageInUse(spec.Image);
+        if (err == (int)Errno.ENOSYS)
+            throw NoFileSystems("has no vfs faction (etfs, mount, file system drivers): its file system calls answer ENOSYS");
         if (err != 0)
             throw new ToolErrnoException(err, spec.Image);
         _devices.Add(fullPath, key);
@@ -154,6 +219,20 @@ public sealed class ImageSession : IDisposable
             _readOnlyDevices.Add(key);
         return key;
     }
+
+    /// <summary>The kernel cannot mount images at all: exit 3 with the command that builds one that can.</summary>
+    private ToolException NoFileSystems(string what)
+        => new("kernel " + _kernel.Info.Kernel + " " + what + "; build a kernel with the vfs faction and msdosfs: `dotnet build kernels/Rump.Kernel` "
+               + "(all components) or `dotnet build kernels/Rump.Kernel -p:RumpComponents=msdosfs`", ExitCodes.Kernel);
+
+    /// <summary>Why a kernel assembly did not load, in words (an exception's Message is a resource key in the published tool).</summary>
+    private static string KernelLoadProblem(Exception e) => e switch
+    {
+        FileNotFoundException => "no such file",
+        BadImageFormatException => "it is not a Rump.Build kernel (not a .NET assembly, or one without a RumpKernelEntry attribute)",
+        FileLoadException => "the runtime cannot load it",
+        _ => "it is not a Rump.Build kernel (its kernel entry cannot be made)",
+    };
 
     /// <summary>The image is locked (flock) by another writer: a kernel of another rumpctl, or a program such as mtools.</summary>
     private static ToolException ImageInUse(string image) => new(image + ": image in use (another rumpctl or program is writing it)");
@@ -188,8 +267,9 @@ public sealed class ImageSession : IDisposable
         if (_mounts.TryGetValue(device, out var mounted))
             return mounted;
 
-        if (spec.Partition is not null && Sys.Stat(device, out _) != 0)
-            throw new ToolException(spec.Image + ": no partition " + spec.Partition + " (" + DescribePartitions(spec) + ")");
+        if (spec.Partition is not null && (spec.Partition == 0 || Sys.Stat(device, out _) != 0))
+            throw new ToolException(spec.Image + (spec.Partition == 0 ? ": partition 0 does not exist; partitions are numbered from 1" : ": no partition " + spec.Partition)
+                                    + " (" + DescribePartitions(spec) + ")");
 
         readOnly |= _readOnlyDevices.Contains(key);
         var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
@@ -200,9 +280,17 @@ public sealed class ImageSession : IDisposable
         var flags = readOnly ? PosixConst.MNT_RDONLY : 0;
         var displayName = spec.Partition is int q ? spec.Image + ":" + q.ToString(CultureInfo.InvariantCulture) : spec.Image;
         var firstRealError = 0;
+        var kernelLinesBefore = KernelLineCount;
         foreach (var fsType in ProbedFileSystems)
         {
             err = Sys.Mount(fsType, mountPoint, flags, device, "");
+            // What the driver said about the image (truncated, not cleanly unmounted): a warning the user sees.
+            if (!_options.Verbose)
+            {
+                foreach (var line in DriverLines(kernelLinesBefore))
+                    _console.Error.WriteLine("rumpctl: warning: " + displayName + ": kernel: " + line);
+            }
+            kernelLinesBefore = KernelLineCount;
             if (err == 0)
             {
                 mounted = new MountedImage(spec, fullPath, device, mountPoint, fsType, readOnly);
@@ -214,7 +302,7 @@ public sealed class ImageSession : IDisposable
                 firstRealError = err;
         }
         if (firstRealError == 0)
-            throw new ToolException(displayName + ": this kernel links no file system driver that can mount it (tried " + string.Join(", ", ProbedFileSystems) + ")");
+            throw NoFileSystems("links no file system driver that can mount " + displayName + " (tried " + string.Join(", ", ProbedFileSystems) + ")");
         if (spec.Partition is null && HasPartitions(key))
             throw new ToolException(displayName + ": " + ErrnoText.Describe(firstRealError) + "; the disk has partitions: name one, e.g. " + spec.Image + ":1:" + spec.Path + " (" + DescribePartitions(spec) + ")");
         throw new ToolErrnoException(firstRealError, displayName);

@@ -159,7 +159,8 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
                 return false;
         }
         number = int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
-        return number >= 1;
+        // 0 parses too: the mount then says partitions are numbered from 1 (not "no such file disk.img:0").
+        return true;
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed record LinkMapFile(
         }
         catch (IOException e)
         {
-            throw new ToolException(displayName + ": " + e.Message);
+            throw new ToolErrnoException(HostErrors.ErrnoOf(e), displayName);
         }
         try
         {
@@ -66,9 +66,19 @@ public sealed record LinkMapFile(
                 root.TryGetProperty("ilBytes", out var il) && il.TryGetInt64(out var bytes) ? bytes : 0,
                 Strings(root, "syscalls"));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (JsonException e)
         {
-            throw new ToolException(displayName + ": not a Rump.Build link map (" + e.Message + ")", ExitCodes.Kernel);
+            // Not the reader's message: it is a resource key in the published tool, and about JSON, not link maps.
+            var where = e.LineNumber is long line ? " at line " + (line + 1) + ", byte " + ((e.BytePositionInLine ?? 0) + 1) : "";
+            throw new ToolException(displayName + ": not a link map (not JSON" + where + ")", ExitCodes.Kernel);
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new ToolException(displayName + ": not a link map (JSON without a \"components\" list)", ExitCodes.Kernel);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ToolException(displayName + ": not a link map (JSON of another shape: no object with a \"components\" array)", ExitCodes.Kernel);
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.CommandLine.Invocation;
+using System.IO;
 using System.Linq;
 
 namespace Rump.Tools;
@@ -12,7 +13,7 @@ public static class RumpCtl
     private const string LocationHelp =
         "Locations on images: IMAGE:/path (whole disk), IMAGE:N:/path or IMAGE:pN:/path (partition N). " +
         "Exit codes: 0 success, 1 a system call failed (the message names the path and the errno), " +
-        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted.";
+        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted (Ctrl+C), 143 terminated (SIGTERM); both still unmount the images.";
 
     /// <summary>Runs rumpctl with <paramref name="args"/> on <paramref name="console"/>; returns the exit code.</summary>
     public static int Run(string[] args, ToolConsole console)
@@ -111,15 +112,24 @@ public static class RumpCtl
         {
             context.Fail("kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A host failure no verb code expected: its errno in words (never the Message, a resource key when published).
+            context.Fail("host: " + ErrnoText.Describe(HostErrors.ErrnoOf(e)));
+        }
         finally
         {
             try
             {
                 context.Close();
             }
-            catch (Exception e) when (e is RumpKernelPanicException or ObjectDisposedException)
+            catch (RumpKernelPanicException e)
             {
-                context.Fail("closing the kernel: " + e.Message, ExitCodes.Kernel);
+                context.Fail("closing the kernel: kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
+            }
+            catch (ObjectDisposedException)
+            {
+                context.Fail("closing the kernel: it was already shut down", ExitCodes.Kernel);
             }
             try
             {
@@ -133,11 +143,14 @@ public static class RumpCtl
         return context.ExitCode;
     }
 
+    /// <summary>Targets whose kernels can be built and booted (targets/hw exists but is empty: RUMP0001).</summary>
+    public static readonly string[] ImplementedTargets = ["posix", "xen"];
+
     /// <summary>Options every verb takes (recursive on the root command).</summary>
     private sealed class GlobalOptions
     {
         private readonly Option<string?> _kernel = new("--kernel") { Description = "Kernel assembly to boot (default: the kernel the build produced for --target)", HelpName = "PATH", Recursive = true };
-        private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel", DefaultValueFactory = _ => "posix", Recursive = true };
+        private readonly Option<string> _target = new("--target") { Description = "Target of the default kernel: posix or xen", HelpName = "TARGET", DefaultValueFactory = _ => "posix", Recursive = true };
         private readonly Option<string[]> _components = new("--components") { Description = "Components the kernel must link (comma-separated); rumpctl refuses a kernel without them", HelpName = "LIST", Recursive = true, AllowMultipleArgumentsPerToken = false };
         private readonly Option<string?> _vintage = new("--vintage") { Description = "Use the kernel built from this vintage (a git ref such as HEAD~3, or 'worktree'); build it first with dotnet build kernels/Rump.Kernel -p:RumpVintage=REF", HelpName = "REF", Recursive = true };
         private readonly Option<bool> _readOnly = new("--ro") { Description = "Mount read-only (a read-only image file is always mounted read-only)", Recursive = true };
@@ -145,7 +158,13 @@ public static class RumpCtl
 
         public GlobalOptions()
         {
-            _target.AcceptOnlyFromAmong(KernelLocator.KnownTargets);
+            _target.Validators.Add(result =>
+            {
+                var target = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "posix";
+                if (!ImplementedTargets.Contains(target, StringComparer.Ordinal))
+                    result.AddError("--target " + target + ": no such target; the targets are " + string.Join(", ", ImplementedTargets)
+                                    + (target == "hw" ? " (hw is not implemented yet: targets/hw is empty)" : ""));
+            });
         }
 
         public void AddTo(RootCommand root)

@@ -127,9 +127,8 @@ internal sealed class GuardedOutput(Stream inner) : Stream
     private ToolException Failed(IOException e)
     {
         _failed = true;
-        var message = e.Message;
-        var cut = message.IndexOf(" : ", StringComparison.Ordinal);
-        return new ToolException("standard output: " + (cut > 0 ? message.Substring(0, cut) : message));
+        // The errno in words, never the exception's Message (a resource key in the published tool).
+        return new ToolException("standard output: " + ErrnoText.Describe(HostErrors.ErrnoOf(e)));
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();

@@ -10,6 +10,7 @@ namespace Rump.Tools;
 public sealed class VerbContext
 {
     private ImageSession? _session;
+    private readonly HashSet<string> _images = new(StringComparer.Ordinal);   // full paths of the mounted images
 
     public VerbContext(ToolConsole console, KernelOptions options)
     {
@@ -22,7 +23,16 @@ public sealed class VerbContext
     public int ExitCode { get; private set; }
 
     /// <summary>The booted kernel with this command's images; booted on first use.</summary>
-    public ImageSession Session => _session ??= ImageSession.Boot(Options, Console);
+    public ImageSession Session => _session ??= BootSession();
+
+    private ImageSession BootSession()
+    {
+        // The native rumpctl hands a --vintage command to the managed one, which warns: warn once, there.
+        if (Options.Vintage is not null && Options.KernelPath is null && BuiltInKernel.LoadsKernelFiles
+            && VintageLocator.StaleWarning(Options.Target, Options.Vintage, Console.WorkingDirectory) is string warning)
+            Console.Error.WriteLine("rumpctl: warning: " + warning);
+        return ImageSession.Boot(Options, Console);
+    }
 
     public bool HasSession => _session is not null;
 
@@ -34,7 +44,15 @@ public sealed class VerbContext
         return spec;
     }
 
-    public MountedImage Mount(ImageSpec spec, bool readOnly = false) => Session.Mount(spec, readOnly);
+    public MountedImage Mount(ImageSpec spec, bool readOnly = false)
+    {
+        var mounted = Session.Mount(spec, readOnly);
+        _images.Add(mounted.FullImagePath);
+        return mounted;
+    }
+
+    /// <summary>True when <paramref name="fullPath"/> (links resolved) is an image this command has mounted.</summary>
+    public bool IsImageInUse(string fullPath) => _images.Contains(fullPath);
 
     public ImageTree Tree(ImageSpec spec, bool readOnly = false) => new(Session.Sys, Mount(spec, readOnly));
 

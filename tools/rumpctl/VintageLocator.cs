@@ -55,6 +55,75 @@ public static class VintageLocator
             ExitCodes.Kernel);
     }
 
+    /// <summary>
+    /// A warning when the built kernel of a git-ref vintage no longer is what the ref names: the ref (a branch,
+    /// <c>HEAD~3</c>) has moved since the build, so the kernel's link map records another commit. The built kernel is
+    /// still used (it is a kernel of that vintage's past, and rebuilding takes minutes): the warning names both commits
+    /// and the command that rebuilds it. Null when they agree, for <c>worktree</c>, for a vintage not built, and when
+    /// git cannot resolve the ref (nothing to compare with).
+    /// </summary>
+    public static string? StaleWarning(string target, string vintage, string workingDirectory)
+    {
+        if (vintage == Worktree || vintage.Length == 0)
+            return null;
+        string linkMapPath;
+        try
+        {
+            linkMapPath = FindLinkMap(target, vintage, workingDirectory);
+        }
+        catch (ToolException)
+        {
+            return null;   // not built: the kernel lookup says so, with the build command
+        }
+        var root = KernelLocator.FindRepoRoot(Path.GetDirectoryName(linkMapPath)!);
+        if (root is null)
+            return null;
+        string built;
+        try
+        {
+            built = LinkMapFile.Load(linkMapPath, linkMapPath).VintageCommit;
+        }
+        catch (Exception e) when (e is ToolException or ToolErrnoException)
+        {
+            return null;
+        }
+        var now = ResolveCommit(root, vintage);
+        if (now is null || built.Length == 0 || string.Equals(now, built, StringComparison.OrdinalIgnoreCase))
+            return null;
+        return "vintage '" + vintage + "' is now commit " + Short(now) + ", but its built kernel is of commit " + Short(built)
+               + "; rebuild it with `" + BuildCommand(target, vintage) + "`";
+    }
+
+    private static string Short(string commit) => commit.Substring(0, Math.Min(12, commit.Length));
+
+    /// <summary>The commit <paramref name="reference"/> names in the repository at <paramref name="root"/> (git rev-parse); null when git cannot say.</summary>
+    private static string? ResolveCommit(string root, string reference)
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { "-C", root, "rev-parse", "--verify", "--quiet", "--end-of-options", reference + "^{commit}" })
+                start.ArgumentList.Add(arg);
+            using var git = System.Diagnostics.Process.Start(start);
+            if (git is null)
+                return null;
+            var stderr = git.StandardError.ReadToEndAsync();
+            var output = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            _ = stderr.Result;
+            return git.ExitCode == 0 && output.Length >= 7 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;   // no git on PATH
+        }
+    }
+
     private static string Quote(string value)
         => value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '~' or '^' or '/' or '@') ? value : "'" + value.Replace("'", "'\\''") + "'";
 }

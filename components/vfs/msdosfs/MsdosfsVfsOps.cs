@@ -59,6 +59,9 @@ internal sealed class MsdosfsVfsOps : VfsOps
 
     public override bool NeedsDevice => true;
 
+    /// <summary>FAT names compare without case: a rename to another spelling of a name rewrites the entry.</summary>
+    public override bool CaseInsensitiveNames => true;
+
     public static readonly MsdosfsVnodeOps VnodeOps = new();
 
     public override int Mount(Mount mp, Vnode? devvp, string options, Cred cred)
@@ -71,7 +74,15 @@ internal sealed class MsdosfsVfsOps : VfsOps
         error = FatVolume.Mount(dev!, mp.IsReadOnly, Clock.WallTime, out var volume);
         if (error != 0)
             return error;
-        if (!volume!.Fat.NoHardError)
+        // A truncated image mounts (NetBSD's msdosfs does not compare the BPB's sector count with the device size
+        // either): its metadata is there (FatVolume.Mount checked), clusters past the end read as EIO and are never
+        // allocated. Say so once, naming both sizes, instead of letting the first EIO be the only hint.
+        long fsBytes = volume!.Geometry.TotalSectors * volume.Geometry.BytesPerSector;
+        if (dev!.SizeBytes < fsBytes)
+            KernelLog.Printf("msdosfs: " + mp.FromName + ": truncated: the file system is " + fsBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " bytes, the device " + dev.SizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + "; clusters past the end read as EIO and are not allocated");
+        if (!volume.Fat.NoHardError)
             KernelLog.Printf("msdosfs: " + mp.FromName + ": the volume records a disk error (FAT[1] hard-error bit); run fsck");
         if (!mp.IsReadOnly && !volume.WasCleanAtMount)
             KernelLog.Printf("msdosfs: " + mp.FromName + ": not cleanly unmounted (FAT[1] clean bit); run fsck");

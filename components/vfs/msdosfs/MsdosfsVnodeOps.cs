@@ -223,6 +223,15 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
         {
             uint toDir = m.DirStartOf(NodeOf(tdvp));
             int e;
+            if (tvp is null && toDir == node.DirStart)
+            {
+                // rename(2) onto its own name as stored (the VFS passes a file's other spellings here): nothing to
+                // write, not even the sync below (cp rewrites a file's spelling this way after every overwrite).
+                if ((e = v.OwnName(node, tcnp.Name, out _, out bool sameSpelling)) != 0)
+                    return e;
+                if (sameSpelling)
+                    return 0;
+            }
             if (node.Entry.IsDirectory && toDir != node.DirStart)
             {
                 // The VFS checked the topology through its vnodes; the on-disk ".." chain must agree

@@ -106,7 +106,9 @@ public sealed partial class HypercallGenerator
                     (name, min, max) = (n, lo, hi);
             }
 
-            var methods = type.GetMembers().OfType<IMethodSymbol>()
+            // A target may inherit hypercalls every target implements alike (targets/common's SharedHypercalls):
+            // the glue calls them through the target class, so its own methods hide inherited ones.
+            var methods = SelfAndBaseClasses(type).SelectMany(t => t.GetMembers()).OfType<IMethodSymbol>()
                 .Where(m => m.MethodKind == MethodKind.Ordinary && m.IsStatic
                     && m.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal)
                 .Select(m => new TargetMethod(
@@ -126,6 +128,12 @@ public sealed partial class HypercallGenerator
                 max,
                 methods,
                 LocationInfo.From(declaration.Identifier.GetLocation()));
+        }
+
+        private static IEnumerable<INamedTypeSymbol> SelfAndBaseClasses(INamedTypeSymbol type)
+        {
+            for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
+                yield return t;
         }
 
         public static HypercallGlueModel Bind(HypercallInterfaceModel hyp, ImmutableArray<HypercallTargetModel> targets, bool trace,

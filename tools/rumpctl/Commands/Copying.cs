@@ -31,7 +31,7 @@ public static class Copying
         var operands = parse.GetValue(Operands)!;
         var recursive = parse.GetValue(Recursive);
         var cwd = context.Console.WorkingDirectory;
-        var host = new HostTree(context.Console);
+        var host = new HostTree(context.Console, context.IsImageInUse);
 
         var targetText = operands[^1];
         var sources = operands.Take(operands.Length - 1).ToList();
@@ -63,7 +63,8 @@ public static class Copying
         if (!targetIsDirectory && sources.Count > 1)
             throw new ToolErrnoException((int)Errno.ENOTDIR, to.Display(target));
 
-        using var copier = new Copier(context.Console);
+        // cp -r reports an entry it cannot copy (e.g. a name FAT rejects) and goes on; the exit code is then 1.
+        using var copier = new Copier(context.Console) { EntryFailed = message => context.Fail(message) };
         context.ForEach(sources, sourceText =>
         {
             IFileTree from;

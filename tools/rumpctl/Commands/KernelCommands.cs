@@ -52,6 +52,8 @@ public static class KernelCommands
             var (first, second) = OperandBeforeVintage(parse, operands[0]) ? (operands[0], options.Vintage) : (options.Vintage, operands[0]);
             a = (VintageLocator.FindLinkMap(options.Target, first, context.Console.WorkingDirectory), "vintage " + first);
             b = (VintageLocator.FindLinkMap(options.Target, second, context.Console.WorkingDirectory), "vintage " + second);
+            WarnIfStale(context, first);
+            WarnIfStale(context, second);
         }
         else
         {
@@ -64,6 +66,13 @@ public static class KernelCommands
         var right = LinkMapFile.Load(b.Path, b.Display);
         foreach (var line in Diff(left, a.Display, right, b.Display))
             context.Console.Out.WriteLine(line);
+    }
+
+    /// <summary>A built vintage whose ref has moved since: say so (the link map shown is of the older commit).</summary>
+    private static void WarnIfStale(VerbContext context, string vintage)
+    {
+        if (VintageLocator.StaleWarning(context.Options.Target, vintage, context.Console.WorkingDirectory) is string warning)
+            context.Console.Error.WriteLine("rumpctl: warning: " + warning);
     }
 
     /// <summary>True when the operand was written before <c>--vintage</c> (<c>kernel diff B --vintage A</c>).</summary>
@@ -93,10 +102,16 @@ public static class KernelCommands
                 throw new ToolException("kernel info: give a link map or --vintage, not both", ExitCodes.Usage);
             (path, display) = (context.Console.HostPath(operand), operand);
         }
+        else if (BuiltInKernel.IsNative && BuiltInKernel.Serves(options))
+        {
+            // The native rumpctl's own kernel: its link map was published beside the executable.
+            (path, display) = (BuiltInKernel.LinkMapPath, BuiltInKernel.LinkMapPath);
+        }
         else
         {
             var vintage = options.Vintage ?? VintageLocator.Worktree;
             path = VintageLocator.FindLinkMap(options.Target, vintage, context.Console.WorkingDirectory);
+            WarnIfStale(context, vintage);
             display = path;
         }
         var map = LinkMapFile.Load(path, display);

@@ -356,9 +356,10 @@ internal sealed partial class FatVolume
     /// Adds <paramref name="name"/> to a directory with the fields of <paramref name="entry"/> (its name is
     /// chosen here): a plain 8.3 entry when the name allows (case bits as mtools), else long-name entries and
     /// a unique "~N" alias. Grows a cluster-chain directory by zeroed clusters; ENOSPC when the fixed root is
-    /// full. The caller has checked the name does not exist (EEXIST).
+    /// full. The caller has checked the name does not exist (EEXIST). The 8.3 name of the entry at
+    /// <paramref name="ignoreShortNameAt"/> (a file being renamed to another spelling of its name) is not counted as taken.
     /// </summary>
-    public int AddEntry(uint dirStart, string name, FatDirEntry entry, out FatDirSlot slot)
+    public int AddEntry(uint dirStart, string name, FatDirEntry entry, out FatDirSlot slot, long ignoreShortNameAt = -1)
     {
         slot = default;
         if (ReadOnly)
@@ -404,7 +405,7 @@ internal sealed partial class FatVolume
             }
             if (run < needed)
                 run = 0;
-            if ((e[11] & FatAttr.ATTR_LONG_NAME_MASK) != FatAttr.ATTR_LONG_NAME)
+            if ((e[11] & FatAttr.ATTR_LONG_NAME_MASK) != FatAttr.ATTR_LONG_NAME && pos != ignoreShortNameAt)
                 shortNames.Add(ShortKey(e));
         }
         if (run < needed)
@@ -589,9 +590,22 @@ internal sealed partial class FatVolume
         if (ReadOnly)
             return Errno.EROFS;
         var entry = node.Entry;
+        long ownShortEntry = -1;
+        if (replace is null && toDir == node.DirStart)
+        {
+            // The new name may be the node's own name in another spelling (names compare without case): store the
+            // new spelling, or do nothing when it is the same. Its own 8.3 name does not count as taken.
+            int error0 = OwnName(node, newName, out bool isOwn, out bool sameSpelling);
+            if (error0 != 0)
+                return error0;
+            if (sameSpelling)
+                return 0;
+            if (isOwn)
+                ownShortEntry = node.DirOffset;
+        }
         // The new name first, then the replaced entry and the old one go: a full directory (ENOSPC) leaves
         // both files as they were.
-        int error = AddEntry(toDir, newName, entry, out var slot);
+        int error = AddEntry(toDir, newName, entry, out var slot, ownShortEntry);
         if (error != 0)
             return error;
         if (replace is not null)
@@ -622,6 +636,23 @@ internal sealed partial class FatVolume
             if ((error = WriteDirEntryBytes(self, FatDirEntry.Size, raw)) != 0)
                 return error;
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> finds <paramref name="node"/>'s own entry in its directory (names compare without
+    /// case), and whether it is spelled exactly as stored (long name, or 8.3 name with its case bits).
+    /// </summary>
+    public int OwnName(FatNode node, string name, out bool isOwn, out bool sameSpelling)
+    {
+        isOwn = sameSpelling = false;
+        int found = Lookup(node.DirStart, name, out var existing);
+        if (found == Errno.ENOENT)
+            return 0;
+        if (found != 0)
+            return found;
+        isOwn = existing.Offset == node.DirOffset;
+        sameSpelling = isOwn && string.Equals(existing.Name, name, StringComparison.Ordinal);
         return 0;
     }
 

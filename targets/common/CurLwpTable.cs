@@ -1,0 +1,75 @@
+using System;
+using System.Threading;
+
+namespace Rump.Target.Common;
+
+/// <summary>
+/// curlwp: the kernel lwp bound to each host thread, kept in an ordinary per-instance table indexed by the
+/// managed thread id instead of a <c>[ThreadStatic]</c> field. Kernel assemblies load into collectible load
+/// contexts; their thread statics live in per-thread runtime slots that threads exiting while a context
+/// unloads have raced with (dotnet/runtime#110837). A CoreLib <c>ThreadLocal&lt;T&gt;</c> would instead root
+/// the context through every thread's slot array until disposed. This table is a static of the kernel
+/// assembly only: nothing outside the context refers to it, so it goes away with the context.
+/// </summary>
+/// <remarks>
+/// Each thread reads and writes only its own slot, so those need no lock; <see cref="s_claimGate"/> serialises
+/// adding slots and growing the array (copies of slot references, never of values). Managed thread ids are
+/// reused after a thread ends: a slot remembers its thread, and a thread that finds another thread's slot
+/// under its id has no lwp. The kernel clears curlwp on every path that set it (syscall entry, kernel
+/// threads, boot, shutdown, host-thread upcalls), so a slot of an ended thread holds null in practice.
+/// </remarks>
+internal static class CurLwpTable
+{
+    private sealed class Slot(Thread owner)
+    {
+        public readonly Thread Owner = owner;
+        public object? Lwp;   // written and read by Owner only
+    }
+
+    private static readonly object s_claimGate = new();
+    private static Slot?[] s_slots = new Slot?[64];   // replaced (grown) under s_claimGate; read without it
+
+    /// <summary>The calling thread's lwp, or null.</summary>
+    public static object? Get()
+    {
+        int id = Environment.CurrentManagedThreadId;
+        var slots = Volatile.Read(ref s_slots);
+        if ((uint)id < (uint)slots.Length && slots[id] is { } slot && ReferenceEquals(slot.Owner, Thread.CurrentThread))
+            return slot.Lwp;
+        return null;
+    }
+
+    /// <summary>Binds <paramref name="lwp"/> (null: none) to the calling thread.</summary>
+    public static void Set(object? lwp)
+    {
+        int id = Environment.CurrentManagedThreadId;
+        var current = Thread.CurrentThread;
+        var slots = Volatile.Read(ref s_slots);
+        var slot = (uint)id < (uint)slots.Length ? slots[id] : null;
+        if (slot is null || !ReferenceEquals(slot.Owner, current))
+        {
+            if (lwp is null)
+                return;   // nothing bound to this thread
+            slot = Claim(id, current);
+        }
+        slot.Lwp = lwp;
+    }
+
+    private static Slot Claim(int id, Thread current)
+    {
+        lock (s_claimGate)
+        {
+            var slots = s_slots;
+            if (id >= slots.Length)
+            {
+                var grown = new Slot?[Math.Max(id + 1, slots.Length * 2)];
+                Array.Copy(slots, grown, slots.Length);
+                slots = grown;
+            }
+            var slot = new Slot(current);
+            slots[id] = slot;
+            Volatile.Write(ref s_slots, slots);
+            return slot;
+        }
+    }
+}
