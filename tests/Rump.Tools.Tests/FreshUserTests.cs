@@ -76,6 +76,25 @@ public sealed class FreshUserTests
     }
 
     [FatKernelFact]
+    public void SymbolicLinkLoop_AsImageOrHostFile_IsELOOP_NotACrash()
+    {
+        using var image = FatImage.Create(12, 1440);
+        image.Put("/f", "data");
+        File.CreateSymbolicLink(Path.Combine(image.Folder, "a.lnk"), "b.lnk");
+        File.CreateSymbolicLink(Path.Combine(image.Folder, "b.lnk"), "a.lnk");
+
+        var asImage = Tool.Run(image.Folder, "ls", "a.lnk:/");
+        Assert.Equal(ExitCodes.Failure, asImage.ExitCode);
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asImage.Stderr);
+        var asTarget = Tool.Run(image.Folder, "cp", image.Name + ":/f", "a.lnk");
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asTarget.Stderr);
+        var asSource = Tool.Run(image.Folder, "cp", "a.lnk", image.Name + ":/g");
+        Assert.Equal("rumpctl: a.lnk: Too many levels of symbolic links\n", asSource.Stderr);
+        AssertClean(image);
+        Assert.Equal(["/f"], image.ListRecursive());
+    }
+
+    [FatKernelFact]
     public void Cp_RegularFileInTheMiddleOfAPath_IsNotADirectory_BothDirections()
     {
         using var image = FatImage.Create(12, 1440);
@@ -164,12 +183,17 @@ public sealed class FreshUserTests
         using var image = FatImage.Create(12, 1440);
         image.Put("/readme.txt", "read me");
         image.Put("/Long Name.txt", "long");
+        image.Mkdir("/Notes", "/Notes/inner");
         var run = Tool.Run(image.Folder, "mv", image.Name + ":/readme.txt", image.Name + ":/README.TXT");
         Assert.True(run.ExitCode == 0, run.ToString());
         var lfn = Tool.Run(image.Folder, "mv", image.Name + ":/Long Name.txt", image.Name + ":/long name.TXT");
         Assert.True(lfn.ExitCode == 0, lfn.ToString());
+        // A directory: the existing "notes" is the source itself, not a directory to move it into.
+        var directory = Tool.Run(image.Folder, "mv", image.Name + ":/Notes", image.Name + ":/notes");
+        Assert.True(directory.ExitCode == 0, directory.ToString());
         AssertClean(image);
-        Assert.Equal(["README.TXT", "long name.TXT"], image.ListNames("/"));
+        Assert.Equal(["README.TXT", "long name.TXT", "notes"], image.ListNames("/"));
+        Assert.Equal(["inner"], image.ListNames("/notes"));
         Assert.Equal("read me"u8.ToArray(), image.Read("/README.TXT"));
         Assert.Equal("long"u8.ToArray(), image.Read("/long name.TXT"));
     }

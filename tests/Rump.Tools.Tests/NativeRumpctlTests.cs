@@ -218,6 +218,66 @@ public sealed class NativeRumpctlTests : IClassFixture<PublishedRumpctl>
         Assert.Contains("msdosfs", run.Stdout);
     }
 
+    [FatKernelTheory]
+    [InlineData("TERM", ExitCodes.Terminated)]
+    [InlineData("INT", ExitCodes.Interrupted)]
+    public void Signal_DuringACopy_StopsIt_UnmountsClean_AndExitsWithTheSignalsCode(string signal, int expectedExit)
+    {
+        using var image = FatImage.Create(16, 16 * 1024);
+        // The source is a FIFO this test feeds: the copy is provably in progress while the signal arrives.
+        var fifo = Path.Combine(image.Folder, "feed");
+        RealTools.Run("mkfifo", fifo);
+        var start = new ProcessStartInfo(_published.Native)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = image.Folder,
+        };
+        foreach (var arg in new[] { "cp", "feed", image.Name + ":/copied.bin" })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var chunk = new byte[64 * 1024];
+        new Random(7).NextBytes(chunk);
+        var written = 0;
+        try
+        {
+            // Opening for writing returns once rumpctl opened the FIFO to read: it has booted, mounted and is copying.
+            using var feed = new FileStream(fifo, System.IO.FileMode.Open, FileAccess.Write);
+            feed.Write(chunk);
+            feed.Flush();
+            written++;
+            RealTools.Run("kill", "-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Keep the copy's read returning until the cancellation is seen at a buffer boundary and rumpctl exits.
+            var deadline = Stopwatch.StartNew();
+            while (!process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                feed.Write(chunk);
+                feed.Flush();
+                written++;
+                process.WaitForExit(20);
+            }
+        }
+        catch (IOException)
+        {
+            // EPIPE: rumpctl closed the FIFO while stopping.
+        }
+        Assert.True(process.WaitForExit(60_000), "rumpctl did not stop after SIG" + signal);
+        Assert.True(process.ExitCode == expectedExit, "exit " + process.ExitCode + "\n" + stderr.Result + stdout.Result);
+        Assert.Contains("interrupted", stderr.Result);
+        // Unmounted: FAT, directory and the clean flag were written back; fsck.fat -n also checks the dirty bit.
+        var (fsck, output) = image.Fsck();
+        Assert.True(fsck == 0, "fsck.fat -n after SIG" + signal + ":\n" + output);
+        // What was copied before the stop is in the image, as cp(1) leaves a partial file.
+        Assert.True(written >= 1);
+        var copied = image.Read("/copied.bin");
+        Assert.True(copied.Length % chunk.Length == 0 && copied.Length <= written * chunk.Length, "partial copy of " + copied.Length + " bytes");
+        for (var at = 0; at < copied.Length; at += chunk.Length)
+            Assert.True(copied.AsSpan(at, chunk.Length).SequenceEqual(chunk), "bytes differ in the chunk at " + at);
+    }
+
     private ToolRun RunNative(string workingDirectory, params string[] args) => RunProcess(_published.Native, workingDirectory, args);
 
     private static ToolRun RunProcess(string tool, string workingDirectory, params string[] args)

@@ -337,7 +337,7 @@ public sealed class HostTree : IFileTree
         RefuseImageInUse(path);
         try
         {
-            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan), path);
+            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan), path, FileAccess.Read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -350,7 +350,7 @@ public sealed class HostTree : IFileTree
         RefuseImageInUse(path);
         try
         {
-            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Create, FileAccess.Write, FileShare.None), path);
+            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Create, FileAccess.Write, FileShare.None), path, FileAccess.Write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -376,9 +376,7 @@ public sealed class HostTree : IFileTree
 
     private void RefuseImageInUse(string path)
     {
-        var full = _console.HostPath(path);
-        if (File.Exists(full) && File.ResolveLinkTarget(full, returnFinalTarget: true) is { Exists: true } target)
-            full = target.FullName;
+        var full = HostErrors.ResolveLinks(_console.HostPath(path), path);
         if (_isImageInUse?.Invoke(full) == true)
             throw new ToolException(path + ": is the image being worked on (it cannot also be a plain file of the same copy)");
     }
@@ -399,20 +397,26 @@ public sealed class HostTree : IFileTree
         private readonly HostTree _tree;
         private readonly SafeFileHandle _handle;
         private readonly string _display;
+        // Owns the handle (disposing it closes the file). Used for I/O only on a FIFO, terminal or socket
+        // (`cp /dev/stdin img:/x`, `<(…)`), which has no offsets; regular files use positioned I/O on the handle.
+        private readonly FileStream _stream;
+        private readonly bool _sequential;
         private long _offset;
 
-        public HostFile(HostTree tree, SafeFileHandle handle, string display)
+        public HostFile(HostTree tree, SafeFileHandle handle, string display, FileAccess access)
         {
             _tree = tree;
             _handle = handle;
             _display = display;
+            _stream = new FileStream(handle, access, bufferSize: 0);
+            _sequential = !_stream.CanSeek;
         }
 
         public int Read(Span<byte> buffer)
         {
             try
             {
-                var n = RandomAccess.Read(_handle, buffer, _offset);
+                var n = _sequential ? _stream.Read(buffer) : RandomAccess.Read(_handle, buffer, _offset);
                 _offset += n;
                 return n;
             }
@@ -426,7 +430,10 @@ public sealed class HostTree : IFileTree
         {
             try
             {
-                RandomAccess.Write(_handle, buffer, _offset);
+                if (_sequential)
+                    _stream.Write(buffer);
+                else
+                    RandomAccess.Write(_handle, buffer, _offset);
                 _offset += buffer.Length;
             }
             catch (IOException e)
@@ -435,8 +442,8 @@ public sealed class HostTree : IFileTree
             }
         }
 
-        public void Complete() => _handle.Dispose();
+        public void Complete() => _stream.Dispose();
 
-        public void Dispose() => _handle.Dispose();
+        public void Dispose() => _stream.Dispose();
     }
 }

@@ -60,6 +60,26 @@ public static class HostErrors
     };
 
     /// <summary>
+    /// The file a symbolic link finally points to (the path itself when it is no link, or points nowhere); a loop of
+    /// links is ELOOP naming <paramref name="display"/>, as open(2) would say.
+    /// </summary>
+    public static string ResolveLinks(string fullPath, string display)
+    {
+        try
+        {
+            return File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { Exists: true } target
+                ? target.FullName
+                : fullPath;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET raises a loop of links without an errno (HResult COR_E_IO): the one error here that has none.
+            var errno = e is IOException && e.HResult < 0 ? (int)Errno.ELOOP : ErrnoOf(e);
+            throw new ToolErrnoException(errno, display);
+        }
+    }
+
+    /// <summary>
     /// ENOTDIR when a component before the last of <paramref name="fullPath"/> is a file (POSIX's answer; .NET reports
     /// it as a missing file or folder), else ENOENT.
     /// </summary>

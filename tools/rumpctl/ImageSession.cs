@@ -193,8 +193,7 @@ public sealed class ImageSession : IDisposable
     {
         fullPath = _console.HostPath(spec.Image);
         // A symbolic link names the image it points to (FileInfo.Length of a link is the link's own size).
-        if (File.Exists(fullPath) && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { Exists: true } target)
-            fullPath = target.FullName;
+        fullPath = HostErrors.ResolveLinks(fullPath, spec.Image);
         if (_devices.TryGetValue(fullPath, out var existing))
             return existing;
         if (Directory.Exists(fullPath))

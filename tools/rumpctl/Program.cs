@@ -1,15 +1,25 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Rump.Tools;
 
 // The native rumpctl hands commands for other kernels to the managed one with this same command line.
 ManagedHandOff.Arguments = args;
 
-// Ctrl+C stops a long copy at the next buffer; the images are still unmounted and the kernel shut down.
+// Ctrl+C (SIGINT) and SIGTERM stop a long copy at the next buffer; the images are still unmounted (their FAT
+// written back and the dirty bit cleared) and the kernel shut down. A second signal ends the process at once.
 using var interrupt = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+var interruptedExit = ExitCodes.Interrupted;
+void Stop(PosixSignalContext signal)
 {
-    e.Cancel = true;
+    if (interrupt.IsCancellationRequested)
+        return;   // the second one: the default action ends the process
+    signal.Cancel = true;
+    if (signal.Signal == PosixSignal.SIGTERM)
+        interruptedExit = ExitCodes.Terminated;
     interrupt.Cancel();
-};
-return RumpCtl.Run(args, ToolConsole.ForProcess(interrupt.Token));
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+var exit = RumpCtl.Run(args, ToolConsole.ForProcess(interrupt.Token));
+return exit == ExitCodes.Interrupted ? interruptedExit : exit;

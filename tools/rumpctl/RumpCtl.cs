@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.CommandLine.Invocation;
+using System.IO;
 using System.Linq;
 
 namespace Rump.Tools;
@@ -12,7 +13,7 @@ public static class RumpCtl
     private const string LocationHelp =
         "Locations on images: IMAGE:/path (whole disk), IMAGE:N:/path or IMAGE:pN:/path (partition N). " +
         "Exit codes: 0 success, 1 a system call failed (the message names the path and the errno), " +
-        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted.";
+        "2 usage error, 3 kernel not found, not loadable or panicked, 130 interrupted (Ctrl+C), 143 terminated (SIGTERM); both still unmount the images.";
 
     /// <summary>Runs rumpctl with <paramref name="args"/> on <paramref name="console"/>; returns the exit code.</summary>
     public static int Run(string[] args, ToolConsole console)
@@ -110,6 +111,11 @@ public static class RumpCtl
         catch (RumpKernelPanicException e)
         {
             context.Fail("kernel panic: " + e.PanicMessage, ExitCodes.Kernel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A host failure no verb code expected: its errno in words (never the Message, a resource key when published).
+            context.Fail("host: " + ErrnoText.Describe(HostErrors.ErrnoOf(e)));
         }
         finally
         {

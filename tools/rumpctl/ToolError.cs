@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int Kernel = 3;
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT); the image was still unmounted.</summary>
     public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM (128 + 15); the image was still unmounted.</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>A failed operation on one path: printed as <c>rumpctl: PATH: strerror</c>, exit code 1.</summary>

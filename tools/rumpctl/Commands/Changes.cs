@@ -113,7 +113,10 @@ public static class Changes
         var from = context.Tree(source);
         var to = context.Tree(target);
         var destination = target.Path;
-        if (to.TryStat(target.Path, out var info) && info.IsDirectory && target.Path != source.Path)
+        // An existing directory is where to move into, unless it is the source itself under another spelling
+        // (FAT: `mv disk.img:/Notes disk.img:/notes` renames Notes to notes).
+        if (to.TryStat(target.Path, out var info) && info.IsDirectory && target.Path != source.Path
+            && !(from.Mount == to.Mount && from.TryStat(source.Path, out var sourceInfo) && sourceInfo.IsSameFileAs(info)))
             destination = ImageSpec.Combine(target.Path, ImageSpec.BaseName(source.Path));
         if (from.Mount != to.Mount)
             throw new ToolErrnoException((int)Errno.EXDEV, target.Display);
