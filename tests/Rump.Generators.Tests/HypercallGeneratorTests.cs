@@ -78,6 +78,25 @@ public class HypercallGeneratorTests
     }
 
     [Fact]
+    public void InheritedHypercalls_OfABaseClass_AreBoundThroughTheTargetClass()
+    {
+        // targets/common's shape: the mutex hypercalls live in a base class every target derives from.
+        var shared = Targets.For(Hyp, name: "common", className: "SharedHypercalls", include: name => name.StartsWith("Mutex"))
+            .Replace("[HypercallTarget(\"common\", 1, 1)]\n", "")
+            .Replace("internal static class SharedHypercalls", "internal abstract class SharedHypercalls");
+        var target = Targets.For(Hyp, include: name => !name.StartsWith("Mutex"))
+            .Replace("internal static class PosixHypercalls", "internal sealed class PosixHypercalls : global::Rump.Target.Common.SharedHypercalls");
+
+        var (result, output) = Kernel(target, shared).Run(new HypercallGenerator());
+
+        Assert.Empty(result.Diagnostics);
+        var body = Body(GeneratedHyp(result), "public static partial void MutexEnter(");
+        Assert.Contains("if (global::Rump.Target.Posix.PosixHypercalls.MutexTryEnter(mutex))", body);
+        Assert.Contains("global::Rump.Target.Posix.PosixHypercalls.MutexEnter(mutex);", body);
+        Compiles.WithoutErrors(output);
+    }
+
+    [Fact]
     public void Rump0103_TargetWithoutAHypercall_IsReported()
     {
         var target = Targets.For(Hyp, include: name => name != "ClockSleep");
