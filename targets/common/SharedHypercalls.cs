@@ -6,26 +6,32 @@ using Errno = Rump.Kern.Errno;
 
 /// <summary>
 /// The hypercalls every target implements the same way over host threads: curlwp, mutexes, reader/writer
-/// locks and condition variables. A target's [HypercallTarget] class derives from this one (the generated
-/// glue calls <c>PosixHypercalls.MutexEnter</c>, found here) and says, from its module initializer, how a
-/// timed wait measures time and how long a contended mutex spins (<see cref="UseLocks"/>). The end of the
-/// instance is signalled through <see cref="InstanceWaits"/> (its Start at Init, End at exit or panic).
+/// locks, condition variables (here), boot parameters, memory, threads and entropy (SharedHypercalls.Host.cs).
+/// A target's [HypercallTarget] class derives from this one (the generated glue calls
+/// <c>PosixHypercalls.MutexEnter</c>, found here) and says, from its module initializer, how a timed wait
+/// measures time, how long a contended mutex spins and how its host threads are named (<see cref="UseHost"/>).
+/// The end of the instance is signalled through <see cref="InstanceWaits"/> (Start at Init, End at exit or panic).
 /// </summary>
-internal abstract class SharedHypercalls
+internal abstract partial class SharedHypercalls
 {
-    // Set once when the kernel assembly loads (the target's module initializer), before any lock exists.
+    // Set once when the kernel assembly loads (the target's module initializer), before any lock or thread exists.
     private static WaitClock s_clock = new StopwatchWaitClock();
     private static int s_mutexSpins;
+    private static string s_threadNamePrefix = "rump: ";
 
     private protected SharedHypercalls()
     {
     }
 
-    /// <summary>The target's choices: the clock of timed waits, and how often a contended mutex spins before it blocks.</summary>
-    protected static void UseLocks(WaitClock clock, int mutexSpins)
+    /// <summary>
+    /// The target's choices: the clock of timed waits, how often a contended mutex spins before it blocks,
+    /// and the prefix of its host threads' names.
+    /// </summary>
+    protected static void UseHost(WaitClock timedWaits, int mutexSpins, string threadNamePrefix)
     {
-        s_clock = clock;
+        s_clock = timedWaits;
         s_mutexSpins = mutexSpins;
+        s_threadNamePrefix = threadNamePrefix;
     }
 
     // ---- the current lwp ----

@@ -16,7 +16,8 @@ namespace Rump.Target.Posix;
 using Errno = Rump.Kern.Errno;
 
 /// <summary>
-/// The posix target: the whole hypercall interface over the .NET base class library (librumpuser).
+/// The posix target: the whole hypercall interface over the .NET base class library (librumpuser); curlwp,
+/// locks, parameters, memory, threads and entropy come from <see cref="SharedHypercalls"/> (targets/common).
 /// Each kernel instance lives in its own load context, so the statics here are per instance.
 /// </summary>
 [HypercallTarget("posix", 1, 1)]
@@ -26,20 +27,12 @@ internal sealed class PosixHypercalls : SharedHypercalls
 
     // Set by Configure before Init; read-only while the instance runs.
     private static Action<string>? s_console;
-    private static Dictionary<string, string> s_params = new(StringComparer.Ordinal);
 
     // Set once the instance exits or panics (with InstanceWaits.End): sleeps return at once afterwards.
     private static ManualResetEventSlim s_deadEvent = new(false);
 
-    // s_threadsGate protects s_threads (threads created by ThreadCreate and not yet joined at exit).
-    private static readonly object s_threadsGate = new();
-    private static readonly List<Thread> s_threads = [];
-
     // Block I/O in flight; atomic operations only. Exit waits for it to drain before closing files.
     private static int s_bioInFlight;
-
-    // Bytes handed out by Malloc and not freed; atomic operations only.
-    private static long s_allocated;
 
     private PosixHypercalls()
     {
@@ -47,27 +40,6 @@ internal sealed class PosixHypercalls : SharedHypercalls
 
     /// <summary>True after the instance panicked or halted.</summary>
     internal static bool Dead => InstanceWaits.Dead;
-
-    /// <summary>Host bytes allocated for the kernel.</summary>
-    internal static long Allocated => Volatile.Read(ref s_allocated);
-
-    /// <summary>Host threads started for the kernel that are still alive.</summary>
-    internal static int LiveThreads
-    {
-        get
-        {
-            lock (s_threadsGate)
-            {
-                int n = 0;
-                foreach (var t in s_threads)
-                {
-                    if (t.IsAlive)
-                        n++;
-                }
-                return n;
-            }
-        }
-    }
 
     // The kernel entry must reach the target's options hook without naming the target (CA2255: this
     // is the intended "advanced" use: the hook is installed when the kernel assembly loads).
@@ -78,23 +50,13 @@ internal sealed class PosixHypercalls : SharedHypercalls
     {
         TargetSetup.Configure = Configure;
         // Timed waits end on a Stopwatch deadline; a contended mutex spins a little (its holder runs on another CPU).
-        UseLocks(new StopwatchWaitClock(), mutexSpins: 20);
+        UseHost(new StopwatchWaitClock(), mutexSpins: 20, threadNamePrefix: "rump: ");
     }
 
     /// <summary>Takes the host's boot options: console callback and the parameters the kernel reads.</summary>
     internal static void Configure(BootOptions options)
     {
-        var p = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["RUMP_NCPU"] = options.VirtualCpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RUMP_MEMLIMIT"] = options.MemoryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RUMP_VERBOSE"] = options.Verbose ? "1" : "0",
-            ["RUMP_HOSTNAME"] = options.HostName,
-        };
-        // Explicit parameters win over the typed options, as environment variables do for rump_init.
-        foreach (var kv in options.Parameters)
-            p[kv.Key] = kv.Value;
-        s_params = p;
+        SetBootParameters(options, []);
         s_console = options.Console;
     }
 
@@ -107,17 +69,6 @@ internal sealed class PosixHypercalls : SharedHypercalls
         s_deadEvent = new ManualResetEventSlim(false);
         InstanceWaits.Start();
         return 0;
-    }
-
-    public static int GetParam(string name, out string value)
-    {
-        if (s_params.TryGetValue(name, out var v))
-        {
-            value = v;
-            return 0;
-        }
-        value = "";
-        return Errno.ENOENT;
     }
 
     public static void ConsoleWrite(string line)
@@ -155,30 +106,6 @@ internal sealed class PosixHypercalls : SharedHypercalls
             s_console = null;
     }
 
-    // ---- memory ----
-
-    public static int Malloc(int size, int alignment, out byte[] memory)
-    {
-        if (size < 0)
-        {
-            memory = [];
-            return Errno.EINVAL;
-        }
-        try
-        {
-            memory = GC.AllocateArray<byte>(size);
-        }
-        catch (OutOfMemoryException)
-        {
-            memory = [];
-            return Errno.ENOMEM;
-        }
-        Interlocked.Add(ref s_allocated, size);
-        return 0;
-    }
-
-    public static void Free(byte[] memory) => Interlocked.Add(ref s_allocated, -memory.Length);
-
     // ---- host files and block devices ----
 
     public static int GetFileInfo(string path, out long size, out int type) => PosixFiles.GetFileInfo(path, out size, out type);
@@ -206,7 +133,7 @@ internal sealed class PosixHypercalls : SharedHypercalls
             // so a second kernel or a program such as mtools cannot write the same image at the same time.
             // Off by default: a host may legitimately read an image file a kernel has open.
             bool bio = (flags & Hyp.OPEN_BIO) != 0;
-            bool lockDisks = s_params.TryGetValue("RUMP_LOCKDISKS", out var lockParam) && lockParam == "1";
+            bool lockDisks = GetParam("RUMP_LOCKDISKS", out var lockParam) == 0 && lockParam == "1";
             var share = bio && lockDisks && (access & FileAccess.Write) != 0 ? FileShare.None : FileShare.ReadWrite | FileShare.Delete;
             var handle = File.OpenHandle(path, mode, access, share, bio ? FileOptions.Asynchronous : FileOptions.None);
             fd = PosixFiles.Add(handle);
@@ -380,45 +307,6 @@ internal sealed class PosixHypercalls : SharedHypercalls
         }
     }
 
-    // ---- threads (curlwp, locks and condition variables: SharedHypercalls) ----
-
-    public static int ThreadCreate(ThreadFunc body, object? arg, string name, bool joinable, out object thread)
-    {
-        var t = new Thread(() => body(arg))
-        {
-            IsBackground = true,
-            Name = "rump: " + name,
-        };
-        lock (s_threadsGate)
-        {
-            s_threads.RemoveAll(static x => !x.IsAlive && x.ThreadState.HasFlag(System.Threading.ThreadState.Stopped));
-            s_threads.Add(t);
-        }
-        try
-        {
-            t.Start();
-        }
-        catch (OutOfMemoryException)
-        {
-            lock (s_threadsGate)
-                s_threads.Remove(t);
-            thread = t;
-            return Errno.EAGAIN;
-        }
-        thread = t;
-        return 0;
-    }
-
-    public static int ThreadJoin(object thread)
-    {
-        if (thread is not Thread t)
-            return Errno.EINVAL;
-        if (t == Thread.CurrentThread)
-            return Errno.EDEADLK;
-        t.Join();
-        return 0;
-    }
-
     // ---- clock ----
 
     public static int ClockGetTime(int clock, out long seconds, out long nanoseconds)
@@ -475,31 +363,6 @@ internal sealed class PosixHypercalls : SharedHypercalls
             long ms = Math.Min((remainingTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond, int.MaxValue);
             if (dead.Wait((int)Math.Max(ms, 1)))
                 return 0;
-        }
-    }
-
-    // ---- entropy ----
-
-    public static int GetRandom(Span<byte> buffer, int flags, out int length)
-    {
-        RandomNumberGenerator.Fill(buffer);
-        length = buffer.Length;
-        return 0;
-    }
-
-    private static void JoinThreads(TimeSpan timeout)
-    {
-        Thread[] threads;
-        lock (s_threadsGate)
-        {
-            threads = s_threads.ToArray();
-            s_threads.Clear();
-        }
-        var current = Thread.CurrentThread;
-        foreach (var t in threads)
-        {
-            if (t != current && t.IsAlive)
-                t.Join(timeout);
         }
     }
 }

@@ -27,11 +27,7 @@ internal sealed class XenHypercalls : SharedHypercalls
     private const int SupportedVersion = 1;
 
     private static IXenHypervisorPort? s_port;
-    private static Dictionary<string, string> s_params = new(StringComparer.Ordinal);
 
-    private static readonly object s_threadsGate = new();
-    private static readonly List<Thread> s_threads = [];
-    private static long s_allocated;
 
     private XenHypercalls()
     {
@@ -42,8 +38,6 @@ internal sealed class XenHypercalls : SharedHypercalls
 
     internal static IXenHypervisorPort Port => s_port!;
 
-    internal static long Allocated => Volatile.Read(ref s_allocated);
-
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -51,7 +45,7 @@ internal sealed class XenHypercalls : SharedHypercalls
     {
         TargetSetup.Configure = Configure;
         // Timed waits end on the domain's timer (VIRQ_TIMER); a contended mutex blocks at once.
-        UseLocks(new XenWaitClock(), mutexSpins: 0);
+        UseHost(new XenWaitClock(), mutexSpins: 0, threadNamePrefix: "rump/xen: ");
     }
 
     /// <summary>Takes the host's boot options; the domain (BootOptions.Xen) is required.</summary>
@@ -60,23 +54,15 @@ internal sealed class XenHypercalls : SharedHypercalls
         var port = options.Xen ?? throw new InvalidOperationException(
             "the xen kernel needs a Xen domain to boot in: set BootOptions.Xen to a domain's port "
             + "(e.g. new Rump.Xen.Host.XenHypervisor().CreateDomain(config).Port), or boot the posix kernel");
-        var p = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["RUMP_NCPU"] = options.VirtualCpus.ToString(CultureInfo.InvariantCulture),
-            ["RUMP_MEMLIMIT"] = options.MemoryLimit.ToString(CultureInfo.InvariantCulture),
-            ["RUMP_VERBOSE"] = options.Verbose ? "1" : "0",
-            ["RUMP_HOSTNAME"] = options.HostName,
-        };
-        // The domain's command line (start_info.cmd_line) first, the host's explicit parameters win.
+        // The domain's command line (start_info.cmd_line) sits between the typed options and the explicit parameters.
+        var commandLine = new List<KeyValuePair<string, string>>();
         foreach (var word in port.StartInfo.CommandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = word.IndexOf('=');
             if (eq > 0)
-                p[word.Substring(0, eq)] = word.Substring(eq + 1);
+                commandLine.Add(new(word.Substring(0, eq), word.Substring(eq + 1)));
         }
-        foreach (var kv in options.Parameters)
-            p[kv.Key] = kv.Value;
-        s_params = p;
+        SetBootParameters(options, commandLine);
         s_port = port;
     }
 
@@ -133,17 +119,6 @@ internal sealed class XenHypercalls : SharedHypercalls
         return 0;
     }
 
-    public static int GetParam(string name, out string value)
-    {
-        if (s_params.TryGetValue(name, out var v))
-        {
-            value = v;
-            return 0;
-        }
-        value = "";
-        return Errno.ENOENT;
-    }
-
     public static void ConsoleWrite(string line) => XenConsole.WriteLine(line);
 
     public static void Exit(int how)
@@ -166,30 +141,6 @@ internal sealed class XenHypercalls : SharedHypercalls
         if (how != Hyp.EXIT_HALT)
             XenBlk.Shutdown();
     }
-
-    // ---- memory ----
-
-    public static int Malloc(int size, int alignment, out byte[] memory)
-    {
-        if (size < 0)
-        {
-            memory = [];
-            return Errno.EINVAL;
-        }
-        try
-        {
-            memory = GC.AllocateArray<byte>(size);
-        }
-        catch (OutOfMemoryException)
-        {
-            memory = [];
-            return Errno.ENOMEM;
-        }
-        Interlocked.Add(ref s_allocated, size);
-        return 0;
-    }
-
-    public static void Free(byte[] memory) => Interlocked.Add(ref s_allocated, -memory.Length);
 
     // ---- host files and block devices: the domain's virtual disks ----
 
@@ -345,41 +296,6 @@ internal sealed class XenHypercalls : SharedHypercalls
         }
     }
 
-    // ---- threads (curlwp, locks and condition variables: SharedHypercalls) ----
-
-    public static int ThreadCreate(ThreadFunc body, object? arg, string name, bool joinable, out object thread)
-    {
-        var t = new Thread(() => body(arg)) { IsBackground = true, Name = "rump/xen: " + name };
-        lock (s_threadsGate)
-        {
-            s_threads.RemoveAll(static x => !x.IsAlive && x.ThreadState.HasFlag(ThreadState.Stopped));
-            s_threads.Add(t);
-        }
-        try
-        {
-            t.Start();
-        }
-        catch (OutOfMemoryException)
-        {
-            lock (s_threadsGate)
-                s_threads.Remove(t);
-            thread = t;
-            return Errno.EAGAIN;
-        }
-        thread = t;
-        return 0;
-    }
-
-    public static int ThreadJoin(object thread)
-    {
-        if (thread is not Thread t)
-            return Errno.EINVAL;
-        if (t == Thread.CurrentThread)
-            return Errno.EDEADLK;
-        t.Join();
-        return 0;
-    }
-
     // ---- clock: shared-info time, sleeps on the timer VIRQ ----
 
     public static int ClockGetTime(int clock, out long seconds, out long nanoseconds)
@@ -418,31 +334,5 @@ internal sealed class XenHypercalls : SharedHypercalls
         if (!InstanceWaits.Dead)
             XenClock.SleepUntil(deadline);
         return 0;
-    }
-
-    // ---- entropy ----
-
-    /// <summary>A PV guest has no entropy hypercall; this stands for the CPU's RDRAND/RDSEED.</summary>
-    public static int GetRandom(Span<byte> buffer, int flags, out int length)
-    {
-        RandomNumberGenerator.Fill(buffer);
-        length = buffer.Length;
-        return 0;
-    }
-
-    private static void JoinThreads(TimeSpan timeout)
-    {
-        Thread[] threads;
-        lock (s_threadsGate)
-        {
-            threads = s_threads.ToArray();
-            s_threads.Clear();
-        }
-        var current = Thread.CurrentThread;
-        foreach (var t in threads)
-        {
-            if (t != current && t.IsAlive)
-                t.Join(timeout);
-        }
     }
 }

@@ -118,7 +118,7 @@ public class BootTests
         using var probe = KernelProbe.Boot();
         Assert.Equal((int)Errno.ENOTSUP, (int)probe.Call("Target.Posix.PosixHypercalls", "Init", 2, "other")!);
         var args = new object?[] { "RUMP_NO_SUCH_PARAMETER", null };
-        Assert.Equal((int)Errno.ENOENT, (int)probe.Call("Target.Posix.PosixHypercalls", "GetParam", args)!);
+        Assert.Equal((int)Errno.ENOENT, (int)probe.Call("Target.Common.SharedHypercalls", "GetParam", args)!);
         Assert.Equal("", args[1]);
     }
 
@@ -173,7 +173,7 @@ public class BootTests
             var open = new object?[] { path, 2, null };
             Assert.Equal(0, probe.InKernel(() => (int)probe.Method("Kern.Hyp", "Open", 3).Invoke(null, open)!));
             Assert.Equal(1, (int)probe.Get("Target.Posix.PosixFiles", "OpenCount")!);
-            Assert.True((int)probe.Get("Target.Posix.PosixHypercalls", "LiveThreads")! >= 1); // softclock
+            Assert.True((int)probe.Get("Target.Common.SharedHypercalls", "LiveThreads")! >= 1); // softclock
 
             probe.Loader.Factory.GetType(); // keep the loader reachable until here
             probe.Instance.Shutdown();
@@ -193,7 +193,7 @@ public class BootTests
         var factory = loader.Factory;
         var kernel = factory.Boot(new BootOptions { VirtualCpus = 2 });
         var asm = factory.GetType().Assembly;
-        var hyp = asm.GetType("Rump.Target.Posix.PosixHypercalls") ?? asm.GetType("RumpNs.Target.Posix.PosixHypercalls")!;
+        var hyp = asm.GetType("Rump.Target.Common.SharedHypercalls") ?? asm.GetType("RumpNs.Target.Common.SharedHypercalls")!;
         var files = asm.GetType("Rump.Target.Posix.PosixFiles") ?? asm.GetType("RumpNs.Target.Posix.PosixFiles")!;
         kernel.Shutdown();
         Assert.Equal(0, (int)hyp.GetProperty("LiveThreads", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!);

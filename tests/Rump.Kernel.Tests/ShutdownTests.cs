@@ -79,7 +79,7 @@ public sealed class ShutdownTests
             probe.Method("Kern.Kernel", "PanicNoThrow", 1).Invoke(null, ["test: panic while a callout runs"]);
         probe.Instance.Shutdown();
         Assert.Equal(1, Volatile.Read(ref finished));
-        Assert.Equal(0, (int)probe.Get("Target.Posix.PosixHypercalls", "LiveThreads")!);
+        Assert.Equal(0, (int)probe.Get("Target.Common.SharedHypercalls", "LiveThreads")!);
         release.Set();
         return weak;
     }
@@ -138,7 +138,7 @@ public sealed class ShutdownTests
             Kernel("Kern.Kernel").GetMethod("PanicNoThrow", Statics)!.Invoke(null, ["test: panic with the syncer running"]);
             Assert.False(kernel.IsRunning);
         }
-        var hyp = Kernel("Target.Posix.PosixHypercalls");
+        var hyp = Kernel("Target.Common.SharedHypercalls");
         var liveThreads = hyp.GetProperty("LiveThreads", Statics)!;
         var kthreads = Kernel("Kern.KThread").GetProperty("Live", Statics)!;
         kernel.Shutdown();
