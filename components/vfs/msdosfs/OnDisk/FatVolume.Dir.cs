@@ -23,9 +23,8 @@ internal sealed partial class FatVolume
     /// <summary>Most entries a directory may have (the specification's 65536 × 32 bytes = 2 MiB).</summary>
     public const long MaxDirBytes = 65536L * FatDirEntry.Size;
 
-    private byte[]? _dirChunk;   // ".." reads, entry removal
-    private byte[]? _scanChunk;  // AddEntry
-    private byte[]? _scanWindow; // ScanDir: several contiguous clusters of a directory per device read
+    private byte[]? _dirChunk;   // ".." reads
+    private byte[]? _scanWindow; // ScanDir, AddEntry: several contiguous clusters of a directory per device read
 
     /// <summary>Most bytes of a directory <see cref="ScanDir"/> reads at once (when its clusters are contiguous).</summary>
     private const int DirWindowBytes = 32 * 1024;
@@ -116,30 +115,63 @@ internal sealed partial class FatVolume
         return (long)count * Geometry.BytesPerCluster > MaxDirBytes ? Errno.EIO : 0;
     }
 
-    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory (read-modify-write of its sector).</summary>
-    private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
+    /// <summary>Device byte offset of the entry at <paramref name="offset"/> of a directory; EIO past its end.</summary>
+    private int DirEntryDeviceOffset(uint dirStart, long offset, out long dev)
     {
-        long dev;
+        dev = 0;
         if (dirStart == 0)
         {
             if (offset >= (long)Geometry.RootEntryCount * FatDirEntry.Size)
                 return Errno.EIO;
             dev = Geometry.RootDirOffset + offset;
+            return 0;
         }
-        else
-        {
-            int e = ChainCluster(null, dirStart, (uint)(offset >> Geometry.ClusterShift), out uint cluster);
-            if (e != 0)
-                return e == Errno.ENOENT ? Errno.EIO : e;
-            dev = Geometry.ClusterOffset(cluster) + (offset & (Geometry.BytesPerCluster - 1));
-        }
+        int e = ChainCluster(null, dirStart, (uint)(offset >> Geometry.ClusterShift), out uint cluster);
+        if (e != 0)
+            return e == Errno.ENOENT ? Errno.EIO : e;
+        dev = Geometry.ClusterOffset(cluster) + (offset & (Geometry.BytesPerCluster - 1));
+        return 0;
+    }
+
+    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory (read-modify-write of its sector).</summary>
+    private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
+        => WriteDirEntries(dirStart, offset, entry, markFree: false);
+
+    /// <summary>
+    /// Writes consecutive 32-byte entries from <paramref name="offset"/> of a directory — or, with
+    /// <paramref name="markFree"/>, marks the <c>entries.Length / 32</c> entries there free (0xE5, the rest of each
+    /// entry kept) — with one read-modify-write per sector they touch: a long name and its short entry usually share
+    /// one sector, and cost one device read and one write instead of one of each per entry. A sector never spans two
+    /// clusters, so the entries within one sector are contiguous on the device.
+    /// </summary>
+    private int WriteDirEntries(uint dirStart, long offset, ReadOnlySpan<byte> entries, bool markFree)
+    {
         int bps = Geometry.BytesPerSector;
-        long sectorStart = dev & ~(long)(bps - 1);
-        int error = Device.Read(sectorStart, _sector);
-        if (error != 0)
-            return error;
-        entry.CopyTo(_sector.AsSpan((int)(dev - sectorStart)));
-        return Device.Write(sectorStart, _sector);
+        while (!entries.IsEmpty)
+        {
+            int error = DirEntryDeviceOffset(dirStart, offset, out long dev);
+            if (error != 0)
+                return error;
+            long sectorStart = dev & ~(long)(bps - 1);
+            int inSector = (int)(dev - sectorStart);
+            int n = Math.Min(entries.Length, bps - inSector);
+            if ((error = Device.Read(sectorStart, _sector)) != 0)
+                return error;
+            if (markFree)
+            {
+                for (int i = 0; i < n; i += FatDirEntry.Size)
+                    _sector[inSector + i] = FatDirEntry.FreeMarker;
+            }
+            else
+            {
+                entries.Slice(0, n).CopyTo(_sector.AsSpan(inSector));
+            }
+            if ((error = Device.Write(sectorStart, _sector)) != 0)
+                return error;
+            entries = entries.Slice(n);
+            offset += n;
+        }
+        return 0;
     }
 
     /// <summary>
@@ -373,25 +405,28 @@ internal sealed partial class FatVolume
         int lfnEntries = needLfn ? (name.Length + FatLfnEntry.CharsPerEntry - 1) / FatLfnEntry.CharsPerEntry : 0;
         int needed = lfnEntries + 1;
 
-        // One pass: existing short names (for the alias) and the first run of free slots.
+        // One pass: existing short names (for the alias) and the first run of free slots. The directory is read in
+        // windows of contiguous clusters (one device request per window, like ScanDir), not a request per cluster.
         var shortNames = new HashSet<ulong>();
-        int chunkSize = DirChunkSize(dirStart);
-        var chunk = (_scanChunk ??= new byte[Geometry.BytesPerCluster]).AsSpan(0, chunkSize);
+        var window = (_scanWindow ??= new byte[Math.Max(Geometry.BytesPerCluster, DirWindowBytes)]).AsSpan();
+        long windowBase = 0;
+        int windowLength = 0;
         long runStart = -1;
         int run = 0;
         long pos = 0;
         bool atEnd = false;
         for (; ; pos += FatDirEntry.Size)
         {
-            if (pos % chunkSize == 0)
+            if (pos >= windowBase + windowLength)
             {
-                error = ReadDirChunk(dirStart, pos, chunk, out _);
+                error = ReadDirWindow(dirStart, pos, window, out windowLength);
                 if (error == Errno.ENOENT)
                     break;
                 if (error != 0)
                     return error;
+                windowBase = pos;
             }
-            var e = chunk.Slice((int)(pos % chunkSize), FatDirEntry.Size);
+            var e = window.Slice((int)(pos - windowBase), FatDirEntry.Size);
             if (atEnd || e[0] == FatDirEntry.EndMarker || e[0] == FatDirEntry.FreeMarker)
             {
                 atEnd |= e[0] == FatDirEntry.EndMarker;
@@ -459,18 +494,15 @@ internal sealed partial class FatVolume
         entry.DIR_Name = shortName;
         entry.DIR_NTRes = ntRes;
 
-        Span<byte> raw = stackalloc byte[FatDirEntry.Size];
+        // The long-name entries and the short entry, written together (at most 21 entries: 672 bytes).
+        Span<byte> entries = stackalloc byte[needed * FatDirEntry.Size];
+        entries.Clear();
         byte checksum = shortName.Checksum();
-        long at = runStart;
-        for (int ord = lfnEntries; ord >= 1; ord--, at += FatDirEntry.Size)
-        {
-            FatLfnEntry.Write(raw, name, ord, ord == lfnEntries, checksum);
-            if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
-                return error;
-        }
-        raw.Clear();
-        entry.Write(raw);
-        if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
+        for (int ord = lfnEntries, i = 0; ord >= 1; ord--, i++)
+            FatLfnEntry.Write(entries.Slice(i * FatDirEntry.Size, FatDirEntry.Size), name, ord, ord == lfnEntries, checksum);
+        long at = runStart + (long)lfnEntries * FatDirEntry.Size;
+        entry.Write(entries.Slice(lfnEntries * FatDirEntry.Size, FatDirEntry.Size));
+        if ((error = WriteDirEntries(dirStart, runStart, entries, markFree: false)) != 0)
             return error;
         slot = new FatDirSlot { Offset = at, LfnOffset = runStart, Entry = entry, Name = name };
         return 0;
@@ -489,19 +521,11 @@ internal sealed partial class FatVolume
     {
         if (ReadOnly)
             return Errno.EROFS;
-        Span<byte> raw = stackalloc byte[FatDirEntry.Size];
-        var chunk = _dirChunk ??= new byte[Geometry.BytesPerCluster];
-        for (long at = lfnOffset; at <= offset; at += FatDirEntry.Size)
-        {
-            int error = ReadDirChunk(dirStart, at - at % DirChunkSize(dirStart), chunk.AsSpan(0, DirChunkSize(dirStart)), out _);
-            if (error != 0)
-                return error == Errno.ENOENT ? Errno.EIO : error;
-            chunk.AsSpan((int)(at % DirChunkSize(dirStart)), FatDirEntry.Size).CopyTo(raw);
-            raw[0] = FatDirEntry.FreeMarker;
-            if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
-                return error;
-        }
-        return 0;
+        if (lfnOffset > offset || offset - lfnOffset > FatLfnEntry.MaxEntries * FatDirEntry.Size)
+            return Errno.EIO;
+        // Only the length matters when marking free: one read-modify-write per sector the name occupies.
+        Span<byte> span = stackalloc byte[(int)(offset - lfnOffset) + FatDirEntry.Size];
+        return WriteDirEntries(dirStart, lfnOffset, span, markFree: true);
     }
 
     /// <summary>Writes a node's in-memory entry back to its directory (deupdat).</summary>
