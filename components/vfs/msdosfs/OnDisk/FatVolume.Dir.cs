@@ -85,6 +85,14 @@ internal sealed partial class FatVolume
             return error;
         if (!Fat.IsValidCluster(first))
             return Errno.EIO;
+        long firstDev = Geometry.ClusterOffset(first);
+        if (firstDev + unit <= Device.SizeBytes && Device.IsCached(firstDev))
+        {
+            // Directory clusters stay in the buffer cache once read (or written): the scans of a create — the
+            // lookup that finds the name absent, then AddEntry — cost no device request.
+            length = unit;
+            return Device.ReadCached(firstDev, 0, window.Slice(0, unit));
+        }
         uint count = 1;
         while ((count + 1) * (long)unit <= limit && Fat.Next(first + count - 1, out uint next) == 0
                && next == first + count && Fat.IsValidCluster(next))
@@ -98,7 +106,11 @@ internal sealed partial class FatVolume
             if (length == 0)
                 return Errno.EIO;
         }
-        return Device.Read(dev, window.Slice(0, length));
+        if ((error = Device.Read(dev, window.Slice(0, length))) != 0)
+            return error;
+        for (int done = 0; done + unit <= length; done += unit)
+            Device.FillCache(dev + done, window.Slice(done, unit));
+        return 0;
     }
 
     /// <summary>
@@ -133,25 +145,52 @@ internal sealed partial class FatVolume
         return 0;
     }
 
-    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory (read-modify-write of its sector).</summary>
+    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory.</summary>
     private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
-        => WriteDirEntries(dirStart, offset, entry, markFree: false);
+    {
+        Span<byte> copy = stackalloc byte[FatDirEntry.Size];
+        entry.CopyTo(copy);
+        return WriteDirEntries(dirStart, offset, copy, markFree: false);
+    }
 
     /// <summary>
     /// Writes consecutive 32-byte entries from <paramref name="offset"/> of a directory — or, with
     /// <paramref name="markFree"/>, marks the <c>entries.Length / 32</c> entries there free (0xE5, the rest of each
-    /// entry kept) — with one read-modify-write per sector they touch: a long name and its short entry usually share
-    /// one sector, and cost one device read and one write instead of one of each per entry. A sector never spans two
-    /// clusters, so the entries within one sector are contiguous on the device.
+    /// entry kept; <paramref name="entries"/> is scratch then). Cluster-chain directories are changed in their cached
+    /// clusters and the sectors changed written through (NetBSD's bread, change, bwrite of the directory block);
+    /// the fixed FAT12/16 root with one read-modify-write per sector. A name's entries usually share one sector.
     /// </summary>
-    private int WriteDirEntries(uint dirStart, long offset, ReadOnlySpan<byte> entries, bool markFree)
+    private int WriteDirEntries(uint dirStart, long offset, Span<byte> entries, bool markFree)
     {
         int bps = Geometry.BytesPerSector;
+        int bpc = Geometry.BytesPerCluster;
         while (!entries.IsEmpty)
         {
             int error = DirEntryDeviceOffset(dirStart, offset, out long dev);
             if (error != 0)
                 return error;
+            if (dirStart != 0)
+            {
+                // Entries within one cluster are contiguous on the device.
+                long block = dev - (offset & (bpc - 1));
+                int inCluster = (int)(offset & (bpc - 1));
+                int count = Math.Min(entries.Length, bpc - inCluster);
+                var part = entries.Slice(0, count);
+                if (block + bpc > Device.SizeBytes)
+                    return Errno.EIO;
+                if (markFree)
+                {
+                    if ((error = Device.ReadCached(block, inCluster, part)) != 0)
+                        return error;
+                    for (int i = 0; i < count; i += FatDirEntry.Size)
+                        part[i] = FatDirEntry.FreeMarker;
+                }
+                if ((error = Device.WriteCached(block, inCluster, part, bps)) != 0)
+                    return error;
+                entries = entries.Slice(count);
+                offset += count;
+                continue;
+            }
             long sectorStart = dev & ~(long)(bps - 1);
             int inSector = (int)(dev - sectorStart);
             int n = Math.Min(entries.Length, bps - inSector);
