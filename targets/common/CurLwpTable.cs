@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Rump.Target.Common;
@@ -30,21 +31,26 @@ internal static class CurLwpTable
     private static Slot?[] s_slots = new Slot?[64];   // replaced (grown) under s_claimGate; read without it
 
     /// <summary>The calling thread's lwp, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]   // on every system call's path, several times
     public static object? Get()
     {
-        int id = Environment.CurrentManagedThreadId;
-        var slots = Volatile.Read(ref s_slots);
-        if ((uint)id < (uint)slots.Length && slots[id] is { } slot && ReferenceEquals(slot.Owner, Thread.CurrentThread))
+        // One read of the runtime's current thread serves both the id and the owner check. A plain read of
+        // s_slots suffices: Claim publishes a grown array after filling it, and a reader depends on the reference.
+        var current = Thread.CurrentThread;
+        var slots = s_slots;
+        int id = current.ManagedThreadId;
+        if ((uint)id < (uint)slots.Length && slots[id] is { } slot && ReferenceEquals(slot.Owner, current))
             return slot.Lwp;
         return null;
     }
 
     /// <summary>Binds <paramref name="lwp"/> (null: none) to the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Set(object? lwp)
     {
-        int id = Environment.CurrentManagedThreadId;
         var current = Thread.CurrentThread;
-        var slots = Volatile.Read(ref s_slots);
+        var slots = s_slots;
+        int id = current.ManagedThreadId;
         var slot = (uint)id < (uint)slots.Length ? slots[id] : null;
         if (slot is null || !ReferenceEquals(slot.Owner, current))
         {
