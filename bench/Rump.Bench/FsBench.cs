@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
 using Rump;
@@ -18,6 +19,7 @@ internal static class FsBench
         code |= Ls(args);
         code |= Walk(args);
         code |= Copy(args);
+        code |= Small(args);
         return code;
     }
 
@@ -175,6 +177,103 @@ internal static class FsBench
         Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-in")} vs {CpuOf("mcopy-in")}, ratio {Ratio(CpuRatio("mcopy-in", "rumpctl-in"))}");
         File.Delete(target);
         return 0;
+    }
+
+    /// <summary>
+    /// Whole process, many small files: <c>rumpctl cp -r</c> of a host tree into a fresh image vs <c>mcopy -s</c>, then
+    /// <c>rumpctl rm -r</c> of that tree vs <c>mdeltree</c> (each on a copy of one image mcopy filled); runs alternate.
+    /// </summary>
+    public static int Small(string[] args)
+    {
+        var dir = WorkDirectory(args);
+        var files = IntOption(args, "--files", 2000);
+        const int perDirectory = 100;   // mtools' ~N alias search is quadratic in a directory: keep its side sane
+        var tree = Path.Combine(dir, "small-tree-" + files);
+        if (!Directory.Exists(tree))
+        {
+            var staging = tree + ".tmp";
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, true);
+            var random = new Random(7);
+            for (var i = 0; i < files; i++)
+            {
+                var sub = Path.Combine(staging, "album " + (i / perDirectory).ToString("00", CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(sub);
+                var bytes = new byte[random.Next(100, 8192)];
+                random.NextBytes(bytes);
+                File.WriteAllBytes(Path.Combine(sub, "photo " + i.ToString("0000", CultureInfo.InvariantCulture) + ".jpg"), bytes);
+            }
+            Directory.Move(staging, tree);
+        }
+        var (rumpctl, prefix) = Rumpctl();
+        Console.WriteLine("rumpctl: " + RumpctlDescription());
+        var cpu = new Dictionary<string, List<TimeSpan>>();
+        TimeSpan Timed(string key, string tool, params string[] a)
+        {
+            var (wall, used) = TimeProcessCpu(tool, a);
+            if (!cpu.TryGetValue(key, out var list))
+                cpu[key] = list = [];
+            list.Add(used);
+            return wall;
+        }
+        TimeSpan CpuOf(string key)
+        {
+            var list = cpu[key];
+            list.Sort();
+            return list[list.Count / 2];
+        }
+        const int imageMib = 128;
+        var target = Path.Combine(dir, "small-into.img");
+
+        TimeSpan RumpctlIn()
+        {
+            FatImage(dir, "small-into.img", imageMib);
+            var wall = Timed("rumpctl-in", rumpctl, [.. prefix, "cp", "-r", tree, target + ":/"]);
+            CheckClean(target);
+            return wall;
+        }
+
+        TimeSpan McopyIn()
+        {
+            FatImage(dir, "small-into.img", imageMib);
+            return Timed("mcopy-in", "mcopy", "-s", "-i", target, tree, "::/");
+        }
+
+        var (rumpIn, mtoolsIn) = MedianInterleaved(3, RumpctlIn, McopyIn);
+        Console.WriteLine($"fs-small cp -r {files} files ({files / perDirectory} directories) host -> image: rumpctl cp -r {Ms(rumpIn)}, mcopy -s {Ms(mtoolsIn)}, ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)}; CPU time {Ms(CpuOf("rumpctl-in"))} vs {Ms(CpuOf("mcopy-in"))}");
+
+        var filled = FatImage(dir, "small-filled.img", imageMib);
+        Run("mcopy", "-s", "-i", filled, tree, "::/");
+        var victim = Path.Combine(dir, "small-rm.img");
+        var inImage = "/" + Path.GetFileName(tree);
+
+        TimeSpan RumpctlRm()
+        {
+            File.Copy(filled, victim, overwrite: true);
+            var wall = Timed("rumpctl-rm", rumpctl, [.. prefix, "rm", "-r", victim + ":" + inImage]);
+            CheckClean(victim);
+            return wall;
+        }
+
+        TimeSpan Mdeltree()
+        {
+            File.Copy(filled, victim, overwrite: true);
+            return Timed("mdeltree", "mdeltree", "-i", victim, "::" + inImage);
+        }
+
+        var (rumpRm, mtoolsRm) = MedianInterleaved(3, RumpctlRm, Mdeltree);
+        Console.WriteLine($"fs-small rm -r {files} files: rumpctl rm -r {Ms(rumpRm)}, mdeltree {Ms(mtoolsRm)}, ratio {Ratio(mtoolsRm.TotalSeconds / rumpRm.TotalSeconds)}; CPU time {Ms(CpuOf("rumpctl-rm"))} vs {Ms(CpuOf("mdeltree"))}");
+        File.Delete(target);
+        File.Delete(victim);
+        return 0;
+    }
+
+    /// <summary>The benchmark measures correct work only: fsck.fat -n must pass after each rumpctl run.</summary>
+    private static void CheckClean(string image)
+    {
+        var (code, output) = Exec("fsck.fat", "-n", image);
+        if (code != 0)
+            throw new InvalidOperationException("fsck.fat -n " + image + " failed after rumpctl:\n" + output);
     }
 
     /// <summary>Whole process: wall time of <c>rumpctl ls</c> on the sample image.</summary>

@@ -13,6 +13,7 @@ var verbs = new SortedDictionary<string, (string Help, Func<string[], int> Run)>
     ["boot"] = ("[warm-runs] [kernel.dll]: first boot (incl. JIT), boot in a new load context, warm boot, shutdown, getpid", BootBench.Run),
     ["fs-read"] = ("in-process: read(2) of a 256 MiB file vs RandomAccess.Read of the same bytes; random 4 KiB reads", FsBench.Read),
     ["fs-cp"] = ("whole process: rumpctl cp vs mcopy, 1 GiB out of and into an image", FsBench.Copy),
+    ["fs-small"] = ("[--files N]: whole process: rumpctl cp -r / rm -r of 2000 small files vs mcopy -s / mdeltree", FsBench.Small),
     ["fs-ls"] = ("whole process: rumpctl ls wall time on a small image", FsBench.Ls),
     ["fs-walk"] = ("whole process: rumpctl tree vs mdir -/ on a 10k-file tree", FsBench.Walk),
     ["fs"] = ("all fs-* benchmarks in order", FsBench.All),

@@ -68,6 +68,76 @@ public sealed class WriteVerbTests
         Assert.Equal(Pattern(70_000, 2), image.Read("/backup/photos/2024/Ünïcödé.jpg"));
     }
 
+    [FatKernelTheory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void CpRecursive_ManySmallFiles_FsckCleanAndMtoolsListsAndReadsEvery(int fatBits)
+    {
+        // Three directories of 150 files with long names (each needs long-name entries and a ~N alias) and one of
+        // 8.3 names: the directories grow over several clusters while entries are added.
+        using var image = FatImage.Create(fatBits, fatBits == 32 ? 40 * 1024 : 16 * 1024);
+        var tree = Path.Combine(image.Folder, "many");
+        var expected = new System.Collections.Generic.List<string> { "/many/" };
+        var contents = new System.Collections.Generic.Dictionary<string, byte[]>();
+        for (var d = 0; d < 4; d++)
+        {
+            var dirName = d < 3 ? "album number " + d : "PLAIN";
+            Directory.CreateDirectory(Path.Combine(tree, dirName));
+            expected.Add("/many/" + dirName + "/");
+            for (var i = 0; i < 150; i++)
+            {
+                var name = d < 3 ? "photo number " + i + ".jpg" : "F" + i + ".TXT";
+                var content = Pattern(i * 37 % 3000, d * 1000 + i);
+                File.WriteAllBytes(Path.Combine(tree, dirName, name), content);
+                expected.Add("/many/" + dirName + "/" + name);
+                contents["/many/" + dirName + "/" + name] = content;
+            }
+        }
+        expected.Sort(StringComparer.Ordinal);
+
+        var run = Tool.Run(image.Folder, "cp", "-r", "many", image.Name + ":/");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(expected, image.ListRecursive());
+        var back = Path.Combine(image.Folder, "back");
+        RealTools.Run("mcopy", "-s", "-n", "-i", image.Path, "::/many", back);
+        foreach (var (path, content) in contents)
+            Assert.Equal(content, File.ReadAllBytes(back + path.Substring("/many".Length)));
+    }
+
+    [FatKernelFact]
+    public void RmRecursive_ManySmallFiles_LeavesAnEmptyCleanVolume()
+    {
+        using var image = FatImage.Create(32, 40 * 1024);
+        var tree = Path.Combine(image.Folder, "many");
+        for (var d = 0; d < 3; d++)
+        {
+            Directory.CreateDirectory(Path.Combine(tree, "album number " + d));
+            for (var i = 0; i < 120; i++)
+                File.WriteAllBytes(Path.Combine(tree, "album number " + d, "photo number " + i + ".jpg"), Pattern(i * 53 % 5000, i));
+        }
+        RealTools.Run("mcopy", "-s", "-i", image.Path, tree, "::/");
+        image.Put("/keep.txt", "kept");
+
+        var run = Tool.Run(image.Folder, "rm", "-r", image.Name + ":/many");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Equal(["/keep.txt"], image.ListRecursive());
+        Assert.Equal("kept"u8.ToArray(), image.Read("/keep.txt"));
+        // Every cluster of the tree is free again: fsck.fat counts what it counts on a fresh image with that one file.
+        using var reference = FatImage.Create(32, 40 * 1024);
+        reference.Put("/keep.txt", "kept");
+        Assert.Equal(FsckSummary(reference), FsckSummary(image));
+    }
+
+    /// <summary>fsck.fat's last line without the image name: "N files, used/total clusters".</summary>
+    private static string FsckSummary(FatImage image)
+    {
+        var lines = image.Fsck().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var last = lines[^1];
+        return last.Substring(last.IndexOf(": ", StringComparison.Ordinal) + 2);
+    }
+
     [FatKernelFact]
     public void Cp_DirectoryWithoutR_ExitsOne()
     {

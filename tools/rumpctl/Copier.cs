@@ -18,6 +18,12 @@ public sealed class Copier : IDisposable
     /// </summary>
     public const int BufferSize = 128 * 1024;
 
+    /// <summary>
+    /// Files at least this large are copied by <see cref="PipelinedCopy"/> (a reader thread beside the writing one)
+    /// when the machine has more than one core; below it the thread's start costs more than the overlap gains.
+    /// </summary>
+    public const long PipelineThreshold = 4L << 20;
+
     /// <summary>Files at least this large get a progress bar (when standard error is a terminal).</summary>
     public const long ProgressThreshold = 16L << 20;
 
@@ -82,16 +88,24 @@ public sealed class Copier : IDisposable
         var progress = _console.ErrorIsTerminal && expectedSize >= ProgressThreshold
             ? new ProgressBar(_console, to.Display(target), expectedSize)
             : null;
-        long done = 0;
-        while (true)
+        long done;
+        if (expectedSize >= PipelineThreshold && Environment.ProcessorCount > 1)
         {
-            _console.Cancellation.ThrowIfCancellationRequested();
-            var n = reader.Read(buffer.AsSpan(0, BufferSize));
-            if (n == 0)
-                break;
-            writer.Write(buffer.AsSpan(0, n));
-            done += n;
-            progress?.Update(done);
+            done = PipelinedCopy.Run(reader, writer, _console.Cancellation, progress);
+        }
+        else
+        {
+            done = 0;
+            while (true)
+            {
+                _console.Cancellation.ThrowIfCancellationRequested();
+                var n = reader.Read(buffer.AsSpan(0, BufferSize));
+                if (n == 0)
+                    break;
+                writer.Write(buffer.AsSpan(0, n));
+                done += n;
+                progress?.Update(done);
+            }
         }
         writer.Complete();
         progress?.Finish(done);

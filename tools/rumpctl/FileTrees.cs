@@ -350,7 +350,20 @@ public sealed class HostTree : IFileTree
         RefuseImageInUse(path);
         try
         {
-            return new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.Create, FileAccess.Write, FileShare.None), path, FileAccess.Write);
+            // Not FileMode.Create: .NET opens that without O_TRUNC and then calls ftruncate(0) even on a new, empty
+            // file, and ext4 answers a truncation to 0 by writing the whole file back when it is closed
+            // (auto_da_alloc): close(2) of a 1 GiB copy blocked for ~0.45 s. Truncate only a file that has data.
+            var file = new HostFile(this, File.OpenHandle(_console.HostPath(path), System.IO.FileMode.OpenOrCreate, FileAccess.Write, FileShare.None), path, FileAccess.Write);
+            try
+            {
+                file.TruncateOldContent();
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+            return file;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -410,6 +423,13 @@ public sealed class HostTree : IFileTree
             _display = display;
             _stream = new FileStream(handle, access, bufferSize: 0);
             _sequential = !_stream.CanSeek;
+        }
+
+        /// <summary>Empties a seekable file that has data (a pipe or terminal has nothing to truncate).</summary>
+        public void TruncateOldContent()
+        {
+            if (!_sequential && _stream.Length != 0)
+                _stream.SetLength(0);
         }
 
         public int Read(Span<byte> buffer)

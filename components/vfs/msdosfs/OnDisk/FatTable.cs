@@ -321,6 +321,11 @@ internal sealed class FatTable
         int sectors = _fat.Length / bps;
         for (int s = 0; s < sectors; s++)
         {
+            if (_dirtySectors[s >> 6] == 0)
+            {
+                s |= 63;   // no dirty sector in this word (a 2 MiB FAT32 FAT has 4096 sectors; an operation dirties few)
+                continue;
+            }
             if ((_dirtySectors[s >> 6] & (1UL << (s & 63))) == 0)
                 continue;
             // Write runs of dirty sectors at once.

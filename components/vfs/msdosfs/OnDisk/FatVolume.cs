@@ -27,6 +27,7 @@ internal sealed partial class FatVolume
     private readonly byte[] _sector;      // scratch: one sector (read-modify-write)
     private readonly byte[] _cluster;     // scratch: one cluster (directory chunks, zeroing)
     private FatFsInfo _fsInfo;
+    private bool _fsInfoWritten;   // the hints in _fsInfo are on the device (written by this mount)
     private bool _hadCleanBit;
 
     /// <summary>Start "cluster" of the root directory as DirStart values use it: 0 on FAT12/16.</summary>
@@ -111,12 +112,27 @@ internal sealed partial class FatVolume
     /// </summary>
     public int Sync(bool flushDevice = true)
     {
+        int error = Commit();
+        if (error != 0)
+            return error;
+        return flushDevice && !ReadOnly ? Device.Flush() : 0;
+    }
+
+    /// <summary>
+    /// The end of a changing operation: the changed FAT sectors and the FSInfo hints go to the device, so the
+    /// image is consistent between operations, but the device's write cache is not flushed — like NetBSD's
+    /// msdosfs, which writes metadata with bwrite and leaves the cache flush to fsync, sync and unmount. (A flush
+    /// per operation was an fsync of the image file per created or removed file on the posix target.)
+    /// </summary>
+    public int Commit()
+    {
         if (ReadOnly)
             return 0;
         int error = Fat.Flush();
         if (error != 0)
             return error;
-        if (Geometry.Type == FatType.Fat32 && Geometry.FsInfoSector != 0 && _fsInfo.HasSignatures)
+        if (Geometry.Type == FatType.Fat32 && Geometry.FsInfoSector != 0 && _fsInfo.HasSignatures
+            && (_fsInfo.FSI_Free_Count != Fat.FreeCount || _fsInfo.FSI_Nxt_Free != Fat.NextFree || !_fsInfoWritten))
         {
             long off = (long)Geometry.FsInfoSector * Geometry.BytesPerSector;
             if ((error = Device.Read(off, _sector)) != 0)
@@ -126,8 +142,9 @@ internal sealed partial class FatVolume
             _fsInfo.WriteHints(_sector);
             if ((error = Device.Write(off, _sector)) != 0)
                 return error;
+            _fsInfoWritten = true;
         }
-        return flushDevice ? Device.Flush() : 0;
+        return 0;
     }
 
     /// <summary>Final sync; sets the clean-shutdown bit again when the volume had it at mount.</summary>
