@@ -125,6 +125,69 @@ public sealed class MsdosfsKernelTests : IClassFixture<FatFixtureImages>, IClass
         }
     }
 
+    /// <summary>
+    /// Directory clusters live in the buffer cache once read and are changed there and written through: many names
+    /// created, every third removed, new names filling the freed slots, names renamed between the directories and
+    /// entries updated by writes — all in one mount — must leave what fsck.fat and mtools expect.
+    /// </summary>
+    [Theory, MemberData(nameof(FatTypes))]
+    public void ManyNames_CreateRemoveReuseRename_InOneMount_FsckCleanAndMtoolsAgrees(int bits)
+    {
+        var img = _images.CopyOf(ImageOf(bits));
+        var want = new Dictionary<string, byte[]>();
+        Assert.Equal(0, FatKernelHost.MountImage(_sys, img, readOnly: false, out var mnt, out var key));
+        try
+        {
+            Assert.Equal(0, _sys.Mkdir(mnt + "/many names", 0x1ED));
+            Assert.Equal(0, _sys.Mkdir(mnt + "/other", 0x1ED));
+            for (int i = 0; i < 120; i++)
+            {
+                var data = Pattern(i * 13 % 700, i);
+                FatKernelHost.WriteFile(_sys, mnt + "/many names/entry with a long name " + i + ".txt", data);
+                want["/many names/entry with a long name " + i + ".txt"] = data;
+            }
+            for (int i = 0; i < 120; i += 3)
+            {
+                Assert.Equal(0, _sys.Unlink(mnt + "/many names/entry with a long name " + i + ".txt"));
+                want.Remove("/many names/entry with a long name " + i + ".txt");
+            }
+            for (int i = 0; i < 30; i++)
+            {
+                var data = Pattern(100 + i, 1000 + i);
+                FatKernelHost.WriteFile(_sys, mnt + "/many names/R" + i + ".DAT", data);
+                want["/many names/R" + i + ".DAT"] = data;
+            }
+            for (int i = 1; i < 120; i += 6)
+            {
+                var from = "/many names/entry with a long name " + i + ".txt";
+                var to = "/other/moved name " + i + ".txt";
+                Assert.Equal(0, _sys.Rename(mnt + from, mnt + to));
+                want[to] = want[from];
+                want.Remove(from);
+            }
+            // Rewrite one file larger: its entry (size, first cluster) changes in the cached cluster.
+            var grown = Pattern(9000, 77);
+            FatKernelHost.WriteFile(_sys, mnt + "/many names/entry with a long name 2.txt", grown);
+            want["/many names/entry with a long name 2.txt"] = grown;
+            var names = FatKernelHost.ReadDir(_sys, mnt + "/many names", out int error).Select(e => e.Name).Where(n => n is not "." and not "..").ToList();
+            Assert.Equal(0, error);
+            Assert.Equal(want.Keys.Where(k => k.StartsWith("/many names/", StringComparison.Ordinal)).Select(k => k.Substring(12)).OrderBy(n => n, StringComparer.Ordinal),
+                names.OrderBy(n => n, StringComparer.Ordinal));
+        }
+        finally
+        {
+            FatKernelHost.Unmount(_sys, mnt, key);
+        }
+        AssertClean(img);
+        var listing = FatTools.Listing(img);
+        foreach (var (path, data) in want)
+        {
+            Assert.Contains(path, listing);
+            Assert.Equal(data, FatTools.McopyOut(img, path));
+        }
+        Assert.Equal(want.Count, listing.Count(p => p.StartsWith("/many names/", StringComparison.Ordinal) || p.StartsWith("/other/", StringComparison.Ordinal)));
+    }
+
     [Theory, MemberData(nameof(FatTypes))]
     public void WritePaths_ThroughSyscalls_FsckCleanAndMtoolsReadsBack(int bits)
     {

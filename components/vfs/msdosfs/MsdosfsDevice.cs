@@ -99,6 +99,40 @@ internal sealed class MsdosfsDevice : IFatDevice
             Bio.ReadAhead(_devvp, blockOffset / Buf.DEV_BSIZE, _cacheBlock);
     }
 
+    public bool IsCached(long blockOffset) => IsCacheBlock(blockOffset) && Bio.Incore(_dev, blockOffset / Buf.DEV_BSIZE);
+
+    public void FillCache(long blockOffset, ReadOnlySpan<byte> data)
+    {
+        if (!IsCacheBlock(blockOffset) || data.Length != _cacheBlock)
+            return;
+        // getblk hands out the cached copy, or a new buffer: either way the device's bytes read just now are its contents.
+        if (Bio.Getblk(_devvp, blockOffset / Buf.DEV_BSIZE, _cacheBlock, out var bp) != 0)
+            return;   // no buffer memory: the block is just not cached
+        data.CopyTo(bp.Data.AsSpan(bp.DataOffset, _cacheBlock));
+        Bio.Brelse(bp);
+    }
+
+    public int WriteCached(long blockOffset, int skip, ReadOnlySpan<byte> data, int sectorSize)
+    {
+        if (IsReadOnly)
+            return Errno.EROFS;
+        if (!IsCacheBlock(blockOffset) || skip < 0 || skip + data.Length > _cacheBlock || sectorSize <= 0
+            || sectorSize % Buf.DEV_BSIZE != 0 || _cacheBlock % sectorSize != 0)
+            return Errno.EIO;
+        int error = Bio.Bread(_devvp, blockOffset / Buf.DEV_BSIZE, _cacheBlock, out var bp);
+        if (error != 0)
+            return error;
+        data.CopyTo(bp.Data.AsSpan(bp.DataOffset + skip, data.Length));
+        int from = skip / sectorSize * sectorSize;
+        int to = (skip + data.Length + sectorSize - 1) / sectorSize * sectorSize;
+        error = _sw.WriteDirect(_dev, (blockOffset + from) / Buf.DEV_BSIZE, bp.Data.AsSpan(bp.DataOffset + from, to - from), out int n);
+        if (error == 0 && n != to - from)
+            error = Errno.EIO;
+        // A failed write may have left the medium with part of it: drop the copy so the next read asks the device.
+        Bio.Brelse(bp, error != 0 ? Bio.BC_INVAL : 0);
+        return error;
+    }
+
     private bool InDevice(long offset, int length)
         => offset >= 0 && offset % Buf.DEV_BSIZE == 0 && length % Buf.DEV_BSIZE == 0 && offset + length <= SizeBytes;
 

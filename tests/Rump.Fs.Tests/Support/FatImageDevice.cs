@@ -64,6 +64,26 @@ internal sealed class FatImageDevice : IFatDevice, IDisposable
     {
     }
 
+    public bool IsCached(long blockOffset) => false;
+
+    public void FillCache(long blockOffset, ReadOnlySpan<byte> data)
+    {
+    }
+
+    // Without a cache: a read-modify-write of the sectors around the change.
+    public int WriteCached(long blockOffset, int skip, ReadOnlySpan<byte> data, int sectorSize)
+    {
+        Assert.True(CacheBlock > 0 && skip + data.Length <= CacheBlock);
+        var from = skip / sectorSize * sectorSize;
+        var to = (skip + data.Length + sectorSize - 1) / sectorSize * sectorSize;
+        var sectors = new byte[to - from];
+        var error = Read(blockOffset + from, sectors);
+        if (error != 0)
+            return error;
+        data.CopyTo(sectors.AsSpan(skip - from));
+        return Write(blockOffset + from, sectors);
+    }
+
     public int Flush()
     {
         _file.Flush(true);

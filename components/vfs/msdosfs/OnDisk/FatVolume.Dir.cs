@@ -23,9 +23,8 @@ internal sealed partial class FatVolume
     /// <summary>Most entries a directory may have (the specification's 65536 × 32 bytes = 2 MiB).</summary>
     public const long MaxDirBytes = 65536L * FatDirEntry.Size;
 
-    private byte[]? _dirChunk;   // ".." reads, entry removal
-    private byte[]? _scanChunk;  // AddEntry
-    private byte[]? _scanWindow; // ScanDir: several contiguous clusters of a directory per device read
+    private byte[]? _dirChunk;   // ".." reads
+    private byte[]? _scanWindow; // ScanDir, AddEntry: several contiguous clusters of a directory per device read
 
     /// <summary>Most bytes of a directory <see cref="ScanDir"/> reads at once (when its clusters are contiguous).</summary>
     private const int DirWindowBytes = 32 * 1024;
@@ -86,6 +85,14 @@ internal sealed partial class FatVolume
             return error;
         if (!Fat.IsValidCluster(first))
             return Errno.EIO;
+        long firstDev = Geometry.ClusterOffset(first);
+        if (firstDev + unit <= Device.SizeBytes && Device.IsCached(firstDev))
+        {
+            // Directory clusters stay in the buffer cache once read (or written): the scans of a create — the
+            // lookup that finds the name absent, then AddEntry — cost no device request.
+            length = unit;
+            return Device.ReadCached(firstDev, 0, window.Slice(0, unit));
+        }
         uint count = 1;
         while ((count + 1) * (long)unit <= limit && Fat.Next(first + count - 1, out uint next) == 0
                && next == first + count && Fat.IsValidCluster(next))
@@ -99,7 +106,11 @@ internal sealed partial class FatVolume
             if (length == 0)
                 return Errno.EIO;
         }
-        return Device.Read(dev, window.Slice(0, length));
+        if ((error = Device.Read(dev, window.Slice(0, length))) != 0)
+            return error;
+        for (int done = 0; done + unit <= length; done += unit)
+            Device.FillCache(dev + done, window.Slice(done, unit));
+        return 0;
     }
 
     /// <summary>
@@ -116,30 +127,90 @@ internal sealed partial class FatVolume
         return (long)count * Geometry.BytesPerCluster > MaxDirBytes ? Errno.EIO : 0;
     }
 
-    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory (read-modify-write of its sector).</summary>
-    private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
+    /// <summary>Device byte offset of the entry at <paramref name="offset"/> of a directory; EIO past its end.</summary>
+    private int DirEntryDeviceOffset(uint dirStart, long offset, out long dev)
     {
-        long dev;
+        dev = 0;
         if (dirStart == 0)
         {
             if (offset >= (long)Geometry.RootEntryCount * FatDirEntry.Size)
                 return Errno.EIO;
             dev = Geometry.RootDirOffset + offset;
+            return 0;
         }
-        else
-        {
-            int e = ChainCluster(null, dirStart, (uint)(offset >> Geometry.ClusterShift), out uint cluster);
-            if (e != 0)
-                return e == Errno.ENOENT ? Errno.EIO : e;
-            dev = Geometry.ClusterOffset(cluster) + (offset & (Geometry.BytesPerCluster - 1));
-        }
+        int e = ChainCluster(null, dirStart, (uint)(offset >> Geometry.ClusterShift), out uint cluster);
+        if (e != 0)
+            return e == Errno.ENOENT ? Errno.EIO : e;
+        dev = Geometry.ClusterOffset(cluster) + (offset & (Geometry.BytesPerCluster - 1));
+        return 0;
+    }
+
+    /// <summary>Writes one 32-byte entry at <paramref name="offset"/> of a directory.</summary>
+    private int WriteDirEntryBytes(uint dirStart, long offset, ReadOnlySpan<byte> entry)
+    {
+        Span<byte> copy = stackalloc byte[FatDirEntry.Size];
+        entry.CopyTo(copy);
+        return WriteDirEntries(dirStart, offset, copy, markFree: false);
+    }
+
+    /// <summary>
+    /// Writes consecutive 32-byte entries from <paramref name="offset"/> of a directory — or, with
+    /// <paramref name="markFree"/>, marks the <c>entries.Length / 32</c> entries there free (0xE5, the rest of each
+    /// entry kept; <paramref name="entries"/> is scratch then). Cluster-chain directories are changed in their cached
+    /// clusters and the sectors changed written through (NetBSD's bread, change, bwrite of the directory block);
+    /// the fixed FAT12/16 root with one read-modify-write per sector. A name's entries usually share one sector.
+    /// </summary>
+    private int WriteDirEntries(uint dirStart, long offset, Span<byte> entries, bool markFree)
+    {
         int bps = Geometry.BytesPerSector;
-        long sectorStart = dev & ~(long)(bps - 1);
-        int error = Device.Read(sectorStart, _sector);
-        if (error != 0)
-            return error;
-        entry.CopyTo(_sector.AsSpan((int)(dev - sectorStart)));
-        return Device.Write(sectorStart, _sector);
+        int bpc = Geometry.BytesPerCluster;
+        while (!entries.IsEmpty)
+        {
+            int error = DirEntryDeviceOffset(dirStart, offset, out long dev);
+            if (error != 0)
+                return error;
+            if (dirStart != 0)
+            {
+                // Entries within one cluster are contiguous on the device.
+                long block = dev - (offset & (bpc - 1));
+                int inCluster = (int)(offset & (bpc - 1));
+                int count = Math.Min(entries.Length, bpc - inCluster);
+                var part = entries.Slice(0, count);
+                if (block + bpc > Device.SizeBytes)
+                    return Errno.EIO;
+                if (markFree)
+                {
+                    if ((error = Device.ReadCached(block, inCluster, part)) != 0)
+                        return error;
+                    for (int i = 0; i < count; i += FatDirEntry.Size)
+                        part[i] = FatDirEntry.FreeMarker;
+                }
+                if ((error = Device.WriteCached(block, inCluster, part, bps)) != 0)
+                    return error;
+                entries = entries.Slice(count);
+                offset += count;
+                continue;
+            }
+            long sectorStart = dev & ~(long)(bps - 1);
+            int inSector = (int)(dev - sectorStart);
+            int n = Math.Min(entries.Length, bps - inSector);
+            if ((error = Device.Read(sectorStart, _sector)) != 0)
+                return error;
+            if (markFree)
+            {
+                for (int i = 0; i < n; i += FatDirEntry.Size)
+                    _sector[inSector + i] = FatDirEntry.FreeMarker;
+            }
+            else
+            {
+                entries.Slice(0, n).CopyTo(_sector.AsSpan(inSector));
+            }
+            if ((error = Device.Write(sectorStart, _sector)) != 0)
+                return error;
+            entries = entries.Slice(n);
+            offset += n;
+        }
+        return 0;
     }
 
     /// <summary>
@@ -373,25 +444,28 @@ internal sealed partial class FatVolume
         int lfnEntries = needLfn ? (name.Length + FatLfnEntry.CharsPerEntry - 1) / FatLfnEntry.CharsPerEntry : 0;
         int needed = lfnEntries + 1;
 
-        // One pass: existing short names (for the alias) and the first run of free slots.
+        // One pass: existing short names (for the alias) and the first run of free slots. The directory is read in
+        // windows of contiguous clusters (one device request per window, like ScanDir), not a request per cluster.
         var shortNames = new HashSet<ulong>();
-        int chunkSize = DirChunkSize(dirStart);
-        var chunk = (_scanChunk ??= new byte[Geometry.BytesPerCluster]).AsSpan(0, chunkSize);
+        var window = (_scanWindow ??= new byte[Math.Max(Geometry.BytesPerCluster, DirWindowBytes)]).AsSpan();
+        long windowBase = 0;
+        int windowLength = 0;
         long runStart = -1;
         int run = 0;
         long pos = 0;
         bool atEnd = false;
         for (; ; pos += FatDirEntry.Size)
         {
-            if (pos % chunkSize == 0)
+            if (pos >= windowBase + windowLength)
             {
-                error = ReadDirChunk(dirStart, pos, chunk, out _);
+                error = ReadDirWindow(dirStart, pos, window, out windowLength);
                 if (error == Errno.ENOENT)
                     break;
                 if (error != 0)
                     return error;
+                windowBase = pos;
             }
-            var e = chunk.Slice((int)(pos % chunkSize), FatDirEntry.Size);
+            var e = window.Slice((int)(pos - windowBase), FatDirEntry.Size);
             if (atEnd || e[0] == FatDirEntry.EndMarker || e[0] == FatDirEntry.FreeMarker)
             {
                 atEnd |= e[0] == FatDirEntry.EndMarker;
@@ -459,18 +533,15 @@ internal sealed partial class FatVolume
         entry.DIR_Name = shortName;
         entry.DIR_NTRes = ntRes;
 
-        Span<byte> raw = stackalloc byte[FatDirEntry.Size];
+        // The long-name entries and the short entry, written together (at most 21 entries: 672 bytes).
+        Span<byte> entries = stackalloc byte[needed * FatDirEntry.Size];
+        entries.Clear();
         byte checksum = shortName.Checksum();
-        long at = runStart;
-        for (int ord = lfnEntries; ord >= 1; ord--, at += FatDirEntry.Size)
-        {
-            FatLfnEntry.Write(raw, name, ord, ord == lfnEntries, checksum);
-            if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
-                return error;
-        }
-        raw.Clear();
-        entry.Write(raw);
-        if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
+        for (int ord = lfnEntries, i = 0; ord >= 1; ord--, i++)
+            FatLfnEntry.Write(entries.Slice(i * FatDirEntry.Size, FatDirEntry.Size), name, ord, ord == lfnEntries, checksum);
+        long at = runStart + (long)lfnEntries * FatDirEntry.Size;
+        entry.Write(entries.Slice(lfnEntries * FatDirEntry.Size, FatDirEntry.Size));
+        if ((error = WriteDirEntries(dirStart, runStart, entries, markFree: false)) != 0)
             return error;
         slot = new FatDirSlot { Offset = at, LfnOffset = runStart, Entry = entry, Name = name };
         return 0;
@@ -489,19 +560,11 @@ internal sealed partial class FatVolume
     {
         if (ReadOnly)
             return Errno.EROFS;
-        Span<byte> raw = stackalloc byte[FatDirEntry.Size];
-        var chunk = _dirChunk ??= new byte[Geometry.BytesPerCluster];
-        for (long at = lfnOffset; at <= offset; at += FatDirEntry.Size)
-        {
-            int error = ReadDirChunk(dirStart, at - at % DirChunkSize(dirStart), chunk.AsSpan(0, DirChunkSize(dirStart)), out _);
-            if (error != 0)
-                return error == Errno.ENOENT ? Errno.EIO : error;
-            chunk.AsSpan((int)(at % DirChunkSize(dirStart)), FatDirEntry.Size).CopyTo(raw);
-            raw[0] = FatDirEntry.FreeMarker;
-            if ((error = WriteDirEntryBytes(dirStart, at, raw)) != 0)
-                return error;
-        }
-        return 0;
+        if (lfnOffset > offset || offset - lfnOffset > FatLfnEntry.MaxEntries * FatDirEntry.Size)
+            return Errno.EIO;
+        // Only the length matters when marking free: one read-modify-write per sector the name occupies.
+        Span<byte> span = stackalloc byte[(int)(offset - lfnOffset) + FatDirEntry.Size];
+        return WriteDirEntries(dirStart, lfnOffset, span, markFree: true);
     }
 
     /// <summary>Writes a node's in-memory entry back to its directory (deupdat).</summary>

@@ -28,6 +28,7 @@ internal sealed partial class FatVolume
     private readonly byte[] _cluster;     // scratch: one cluster (directory chunks, zeroing)
     private FatFsInfo _fsInfo;
     private bool _fsInfoWritten;   // the hints in _fsInfo are on the device (written by this mount)
+    private byte[] _fsInfoSector = [];   // the FSInfo sector as read at mount (FAT32 with FSInfo only)
     private bool _hadCleanBit;
 
     /// <summary>Start "cluster" of the root directory as DirStart values use it: 0 on FAT12/16.</summary>
@@ -82,6 +83,7 @@ internal sealed partial class FatVolume
             if ((error = dev.Read((long)g.FsInfoSector * g.BytesPerSector, v._sector)) != 0)
                 return error;
             v._fsInfo = FatFsInfo.Read(v._sector);
+            v._fsInfoSector = (byte[])v._sector.Clone();
             if (v._fsInfo.TryGetNextFree(g.MaxCluster, out uint next))
                 fat!.NextFree = next;
         }
@@ -134,13 +136,12 @@ internal sealed partial class FatVolume
         if (Geometry.Type == FatType.Fat32 && Geometry.FsInfoSector != 0 && _fsInfo.HasSignatures
             && (_fsInfo.FSI_Free_Count != Fat.FreeCount || _fsInfo.FSI_Nxt_Free != Fat.NextFree || !_fsInfoWritten))
         {
+            // The sector as read at mount with the new hints: nothing else in it changes while the volume is mounted.
             long off = (long)Geometry.FsInfoSector * Geometry.BytesPerSector;
-            if ((error = Device.Read(off, _sector)) != 0)
-                return error;
             _fsInfo.FSI_Free_Count = Fat.FreeCount;
             _fsInfo.FSI_Nxt_Free = Fat.NextFree;
-            _fsInfo.WriteHints(_sector);
-            if ((error = Device.Write(off, _sector)) != 0)
+            _fsInfo.WriteHints(_fsInfoSector);
+            if ((error = Device.Write(off, _fsInfoSector)) != 0)
                 return error;
             _fsInfoWritten = true;
         }

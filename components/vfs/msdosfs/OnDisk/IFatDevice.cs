@@ -31,4 +31,17 @@ internal interface IFatDevice
     int ReadCached(long blockOffset, int skip, Span<byte> buffer);
     /// <summary>Starts reading the cache block at <paramref name="blockOffset"/> without waiting (breadn's read-ahead); a hint.</summary>
     void ReadAhead(long blockOffset);
+    /// <summary>True when the cache block at <paramref name="blockOffset"/> is cached (reading it costs no device request).</summary>
+    bool IsCached(long blockOffset);
+    /// <summary>
+    /// Keeps <paramref name="data"/>, the whole cache block at <paramref name="blockOffset"/> just read from the device
+    /// with <see cref="Read"/>, in the cache (a multi-block read filling several buffers); a hint.
+    /// </summary>
+    void FillCache(long blockOffset, ReadOnlySpan<byte> data);
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="skip"/> inside the cache block at <paramref name="blockOffset"/>:
+    /// the block is read through the cache, changed there, and the <paramref name="sectorSize"/>-aligned range around
+    /// the change is written to the device at once (write-through). The cached copy stays valid.
+    /// </summary>
+    int WriteCached(long blockOffset, int skip, ReadOnlySpan<byte> data, int sectorSize);
 }
