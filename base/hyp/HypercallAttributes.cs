@@ -32,8 +32,9 @@ internal sealed class HypercallAttribute : Attribute
 }
 
 /// <summary>
-/// Marks a target's implementation of the hypercall interface: a static class with one public static
-/// method per hypercall, same name and signature. Only code under targets/ may carry it.
+/// Marks a target's implementation of the hypercall interface: a class with one public static method per
+/// hypercall, same name and signature, declared in it or inherited (targets/common's SharedHypercalls).
+/// Only code under targets/ may carry it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 internal sealed class HypercallTargetAttribute : Attribute

@@ -40,7 +40,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor HypercallTargetCount = Error(
         "RUMP0105",
         "No single hypercall target",
-        "The kernel has {0} [HypercallTarget] classes{1}; a kernel compiles exactly one target: check RumpTarget and that only targets/<target>/ is compiled",
+        "The kernel has {0} [HypercallTarget] classes{1}; a kernel compiles exactly one target: check RumpTarget and that only targets/<target>/ (with targets/common/) is compiled",
         GeneratorCategory);
 
     public static readonly DiagnosticDescriptor HypercallVersionOutOfRange = Error(

@@ -1,9 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Threading;
 using Rump.Kern;
 using Rump.Target.Common;

@@ -131,6 +131,30 @@ public class SchedulingTests
     }
 
     [Fact]
+    public void KCondVar_TimedWait_Posix_NeverEndsBeforeItsTime()
+    {
+        // The posix target's timed waits run to a Stopwatch deadline (the kernel clock's source): a monitor's
+        // millisecond timeout may return early, the wait goes on until the deadline.
+        using var probe = KernelProbe.Boot();
+        var m = probe.New("Kern.KMutex");
+        var cv = probe.New("Kern.KCondVar");
+        var timedWait = cv.GetType().GetMethod("TimedWait")!;
+        probe.InKernel(() =>
+        {
+            KernelProbe.Bind<Action>(m, "Enter")();
+            foreach (long wait in new[] { 1_000_000L, 2_500_000L, 7_300_000L, 10_000_000L, 15_100_000L })
+            {
+                long t0 = (long)probe.Get("Kern.Clock", "MonotonicNanoseconds")!;
+                int error = (int)timedWait.Invoke(cv, [m, wait])!;
+                long elapsed = (long)probe.Get("Kern.Clock", "MonotonicNanoseconds")! - t0;
+                Assert.Equal((int)Errno.ETIMEDOUT, error);
+                Assert.True(elapsed >= wait, "a timed wait of " + wait + " ns ended after " + elapsed + " ns");
+            }
+            KernelProbe.Bind<Action>(m, "Exit")();
+        });
+    }
+
+    [Fact]
     public void KRwLock_ReadersShare_WriterExcludes()
     {
         using var probe = KernelProbe.Boot(new BootOptions { VirtualCpus = 4 });
