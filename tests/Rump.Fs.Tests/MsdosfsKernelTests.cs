@@ -188,6 +188,54 @@ public sealed class MsdosfsKernelTests : IClassFixture<FatFixtureImages>, IClass
         Assert.Equal(want.Count, listing.Count(p => p.StartsWith("/many names/", StringComparison.Ordinal) || p.StartsWith("/other/", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// Directory scans go on from the last cluster found (forgotten when a FAT entry is freed) and directory clusters
+    /// are cached: a directory removed and its clusters taken again by a new one of the same name, while another
+    /// directory grows beside it, must list and check as the names written.
+    /// </summary>
+    [Theory, MemberData(nameof(FatTypes))]
+    public void DirectoryRemoved_ItsClustersReusedByOthers_ListingsFollowTheNewChains(int bits)
+    {
+        var img = _images.CopyOf(ImageOf(bits));
+        Assert.Equal(0, FatKernelHost.MountImage(_sys, img, readOnly: false, out var mnt, out var key));
+        var want = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                var dir = mnt + "/round dir";
+                Assert.Equal(0, _sys.Mkdir(dir, 0x1ED));
+                // Interleave a second growing directory so both chains are scattered and share freed clusters.
+                Assert.Equal(0, _sys.Mkdir(mnt + "/keep " + round, 0x1ED));
+                for (int i = 0; i < 60; i++)
+                {
+                    FatKernelHost.WriteFile(_sys, dir + "/a name long enough for long entries " + i, Pattern(10, i));
+                    FatKernelHost.WriteFile(_sys, mnt + "/keep " + round + "/kept file with a long name " + i, Pattern(20, round * 100 + i));
+                    want.Add("/keep " + round + "/kept file with a long name " + i);
+                }
+                var listed = FatKernelHost.ReadDir(_sys, dir, out int error).Count(e => e.Name is not "." and not "..");
+                Assert.Equal(0, error);
+                Assert.Equal(60, listed);
+                for (int i = 0; i < 60; i++)
+                    Assert.Equal(0, _sys.Unlink(dir + "/a name long enough for long entries " + i));
+                Assert.Equal(0, _sys.Rmdir(dir));
+                var kept = FatKernelHost.ReadDir(_sys, mnt + "/keep " + round, out error).Select(e => e.Name).Where(n => n is not "." and not "..").ToList();
+                Assert.Equal(0, error);
+                Assert.Equal(60, kept.Count);
+            }
+        }
+        finally
+        {
+            FatKernelHost.Unmount(_sys, mnt, key);
+        }
+        AssertClean(img);
+        var listing = FatTools.Listing(img);
+        Assert.DoesNotContain("/round dir", listing);
+        foreach (var path in want)
+            Assert.Contains(path, listing);
+        Assert.Equal(Pattern(20, 259), FatTools.McopyOut(img, "/keep 2/kept file with a long name 59"));
+    }
+
     [Theory, MemberData(nameof(FatTypes))]
     public void WritePaths_ThroughSyscalls_FsckCleanAndMtoolsReadsBack(int bits)
     {

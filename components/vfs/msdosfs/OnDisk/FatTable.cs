@@ -101,9 +101,14 @@ internal sealed class FatTable
         }
     }
 
+    /// <summary>Count of entries set to free (0) so far: a chain position remembered before a change of it stays valid.</summary>
+    public ulong Frees { get; private set; }
+
     /// <summary>Sets entry <paramref name="n"/>; a FAT12 entry may straddle two sectors, both become dirty.</summary>
     public void Set(uint n, uint value)
     {
+        if (value == 0)
+            Frees++;
         switch (_g.Type)
         {
             case FatType.Fat12:

@@ -193,6 +193,11 @@ internal sealed partial class FatVolume
         return WriteClusterBytes(cluster, 0, _cluster);
     }
 
+    // The last cluster found by a node-less ChainCluster (directories): valid while no FAT entry was freed since
+    // (Fat.Frees unchanged) — a free may end or reuse the chain; allocation only appends to chains.
+    private uint _chainCursorStart, _chainCursorIndex, _chainCursorCluster;
+    private ulong _chainCursorFrees;
+
     /// <summary>Clusters a forward lookup walks from the node's cached cluster before it uses the run map.</summary>
     private const uint ForwardWalkMax = 64;
 
@@ -210,6 +215,14 @@ internal sealed partial class FatVolume
         {
             c = node!.CachedCluster;
             i = node.CachedIndex;
+        }
+        else if (node is null && start != 0 && start == _chainCursorStart && _chainCursorIndex <= index
+                 && _chainCursorFrees == Fat.Frees)
+        {
+            // Directory scans ask for cluster 0, 1, 2, … of one chain in turn: go on from the last answer instead of
+            // walking from the start each time (a scan of an n-cluster directory was n²/2 FAT lookups).
+            c = _chainCursorCluster;
+            i = _chainCursorIndex;
         }
         if (node is not null && index > 0 && start != 0 && !node.IsDirectory && (!fromCache || index - i > ForwardWalkMax))
         {
@@ -244,6 +257,13 @@ internal sealed partial class FatVolume
         {
             node.CachedIndex = index;
             node.CachedCluster = c;
+        }
+        else if (start != 0)
+        {
+            _chainCursorStart = start;
+            _chainCursorIndex = index;
+            _chainCursorCluster = c;
+            _chainCursorFrees = Fat.Frees;
         }
         cluster = c;
         return 0;
