@@ -15,8 +15,11 @@ namespace Rump.Tools;
 /// <see cref="OperationCanceledException"/> — and it returns or throws only after the reader thread has ended, so the
 /// caller may close both files.
 /// </para>
-/// Ownership: a slot belongs to the reader from <c>_free</c> until it publishes it in <c>_filled</c>, then to the
-/// writer until it gives it back in <c>_free</c>; the semaphores order the buffer contents and <c>_lengths</c>.
+/// Ownership: a slot belongs to the reader while it is free, then to the writer from when the reader counts it in
+/// <c>_filled</c> until the writer gives it back; <c>_gate</c> protects <c>_filled</c>, <c>_free</c> and
+/// <c>_stopped</c> and orders the slot contents between the threads. The threads wait with Monitor.Wait, which
+/// blocks at once: SemaphoreSlim spins first (sched_yield), and a spinning waiter takes the core the other
+/// thread needs when the machine is busy (53 000 sched_yield calls per GiB were measured).
 /// </summary>
 internal sealed class PipelinedCopy : IDisposable
 {
@@ -25,16 +28,18 @@ internal sealed class PipelinedCopy : IDisposable
 
     private readonly byte[][] _buffers = new byte[Slots][];
     private readonly int[] _lengths = new int[Slots];   // bytes in a filled slot; 0 = end of file, -1 = read failed
-    private readonly SemaphoreSlim _free = new(Slots, Slots);
-    private readonly SemaphoreSlim _filled = new(0, Slots);
-    private readonly CancellationTokenSource _stop;
+    private readonly object _gate = new();
+    private int _filled;          // slots filled and not yet taken by the writer
+    private int _free = Slots;    // slots the reader may fill
+    private bool _stopped;        // the writer stopped (done, failed or cancelled): the reader ends
     private readonly IFileReader _reader;
+    private readonly CancellationToken _cancellation;
     private ExceptionDispatchInfo? _readFailure;
 
     private PipelinedCopy(IFileReader reader, CancellationToken cancellation)
     {
         _reader = reader;
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        _cancellation = cancellation;
         for (var i = 0; i < Slots; i++)
             _buffers[i] = ArrayPool<byte>.Shared.Rent(Copier.BufferSize);
     }
@@ -43,26 +48,46 @@ internal sealed class PipelinedCopy : IDisposable
     public static long Run(IFileReader reader, IFileWriter writer, CancellationToken cancellation, ProgressBar? progress)
     {
         using var copy = new PipelinedCopy(reader, cancellation);
+        // Ctrl+C wakes both threads wherever they wait.
+        using var wake = cancellation.Register(static state => ((PipelinedCopy)state!).Wake(), copy);
         var thread = new Thread(copy.ReadLoop) { IsBackground = true, Name = "rumpctl cp reader" };
         thread.Start();
         try
         {
-            return copy.WriteLoop(writer, cancellation, progress);
+            return copy.WriteLoop(writer, progress);
         }
         finally
         {
-            copy._stop.Cancel();   // a writer that failed stops the reader at its next slot
+            lock (copy._gate)
+            {
+                copy._stopped = true;   // a writer that failed stops the reader at its next slot
+                Monitor.PulseAll(copy._gate);
+            }
             thread.Join();
         }
     }
 
-    private long WriteLoop(IFileWriter writer, CancellationToken cancellation, ProgressBar? progress)
+    private void Wake()
+    {
+        lock (_gate)
+            Monitor.PulseAll(_gate);
+    }
+
+    private long WriteLoop(IFileWriter writer, ProgressBar? progress)
     {
         long done = 0;
         for (var slot = 0; ; slot = (slot + 1) % Slots)
         {
-            cancellation.ThrowIfCancellationRequested();
-            _filled.Wait(cancellation);
+            lock (_gate)
+            {
+                while (_filled == 0)
+                {
+                    _cancellation.ThrowIfCancellationRequested();
+                    Monitor.Wait(_gate);
+                }
+                _filled--;
+            }
+            _cancellation.ThrowIfCancellationRequested();
             var n = _lengths[slot];
             if (n < 0)
                 _readFailure!.Throw();
@@ -71,27 +96,30 @@ internal sealed class PipelinedCopy : IDisposable
             writer.Write(_buffers[slot].AsSpan(0, n));
             done += n;
             progress?.Update(done);
-            _free.Release();
+            lock (_gate)
+            {
+                _free++;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
     private void ReadLoop()
     {
-        var token = _stop.Token;
         for (var slot = 0; ; slot = (slot + 1) % Slots)
         {
+            lock (_gate)
+            {
+                while (_free == 0 && !_stopped)
+                    Monitor.Wait(_gate);
+                if (_stopped)
+                    return;   // the writer no longer takes slots
+                _free--;
+            }
             int n;
             try
             {
-                _free.Wait(token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;   // the writer stopped (failed or cancelled) and no longer waits for slots
-            }
-            try
-            {
-                token.ThrowIfCancellationRequested();
+                _cancellation.ThrowIfCancellationRequested();
                 n = _reader.Read(_buffers[slot].AsSpan(0, Copier.BufferSize));
             }
             catch (Exception e)
@@ -100,7 +128,11 @@ internal sealed class PipelinedCopy : IDisposable
                 n = -1;
             }
             _lengths[slot] = n;
-            _filled.Release();
+            lock (_gate)
+            {
+                _filled++;
+                Monitor.PulseAll(_gate);
+            }
             if (n <= 0)
                 return;
         }
@@ -110,8 +142,5 @@ internal sealed class PipelinedCopy : IDisposable
     {
         foreach (var buffer in _buffers)
             ArrayPool<byte>.Shared.Return(buffer);
-        _free.Dispose();
-        _filled.Dispose();
-        _stop.Dispose();
     }
 }
