@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -27,21 +28,27 @@ public class CurLwpTableTests
         set(mine);
         try
         {
-            // One thread ends with an lwp still bound (a path that forgot to clear it), one clears it first.
+            // One thread ends with an lwp still bound (a path that forgot to clear it); twenty clear theirs first.
             int leakedId = RunAndForget(() => set(new object()));
-            int clearedId = RunAndForget(() =>
+            var clearedIds = new HashSet<int>();
+            for (int i = 0; i < 20; i++)
             {
-                set(new object());
-                set(null);
-            });
+                clearedIds.Add(RunAndForget(() =>
+                {
+                    set(new object());
+                    set(null);
+                }));
+            }
             for (int i = 0; i < 3; i++)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
 
-            bool clearedIdReused = false;
-            for (int i = 0; i < 50 && !clearedIdReused; i++)
+            // New threads take the lowest free ids first; each stays referenced, so it takes a new one.
+            var started = new List<Thread>();
+            int reused = -1;
+            for (int i = 0; i < 200 && reused < 0; i++)
             {
                 int id = 0;
                 object? seen = mine;
@@ -52,11 +59,14 @@ public class CurLwpTableTests
                 });
                 t.Start();
                 t.Join();
+                started.Add(t);
                 Assert.Null(seen);
                 Assert.NotEqual(leakedId, id);   // the slot holds that thread: its id is not handed out again
-                clearedIdReused = id == clearedId;
+                if (clearedIds.Contains(id))
+                    reused = id;
             }
-            Assert.True(clearedIdReused, "no later thread got managed thread id " + clearedId + " back");
+            Assert.True(reused > 0, "no later thread got one of the managed thread ids " + string.Join(", ", clearedIds) + " back");
+            GC.KeepAlive(started);
             Assert.Same(mine, get());
         }
         finally
