@@ -88,7 +88,11 @@ internal abstract class VnodeOps
     /// </summary>
     public virtual int Write(Vnode vp, ref Uio uio, int ioflag, Cred cred) => EOPNOTSUPP;
 
-    /// <summary>VOP_FSYNC: vp locked. Writes the file's dirty data and metadata (FSYNC_WAIT: and waits).</summary>
+    /// <summary>
+    /// VOP_FSYNC: vp locked. Writes the file's dirty data and metadata (FSYNC_WAIT: and waits). It need not flush the
+    /// device's write cache: fsync(2) flushes the mount's device after it, sync and unmount once per mount (a flush per
+    /// vnode would be one per cached vnode at every sync).
+    /// </summary>
     public virtual int Fsync(Vnode vp, Cred cred, int flags) => 0;
 
     /// <summary>
