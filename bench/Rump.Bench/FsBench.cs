@@ -124,60 +124,40 @@ internal static class FsBench
         // kernel's writeback and dirty-page throttling otherwise land in whichever copy runs first).
         Run("sync");
 
-        var cpu = new Dictionary<string, List<TimeSpan>>();
-        TimeSpan Timed(string key, string tool, params string[] a)
-        {
-            var (wall, used) = TimeProcessCpu(tool, a);
-            if (!cpu.TryGetValue(key, out var list))
-                cpu[key] = list = [];
-            list.Add(used);
-            return wall;
-        }
-        string CpuOf(string key)
-        {
-            var list = cpu[key];
-            list.Sort();
-            return Ms(list[list.Count / 2]);
-        }
-        double CpuRatio(string peer, string subject)
-        {
-            cpu[peer].Sort();
-            cpu[subject].Sort();
-            return cpu[peer][cpu[peer].Count / 2].TotalSeconds / cpu[subject][cpu[subject].Count / 2].TotalSeconds;
-        }
+        var cpu = new ProcessCpuTimes();
         var (rumpctl, prefix) = Rumpctl();
 
         TimeSpan RumpctlOut()
         {
             File.Delete(outFile);
-            return Timed("rumpctl-out", rumpctl, [.. prefix, "cp", image + ":/big.bin", outFile]);
+            return cpu.Timed("rumpctl-out", rumpctl, [.. prefix, "cp", image + ":/big.bin", outFile]);
         }
 
         TimeSpan McopyOut()
         {
             File.Delete(outFile);
-            return Timed("mcopy-out", "mcopy", "-n", "-i", image, "::/big.bin", outFile);
+            return cpu.Timed("mcopy-out", "mcopy", "-n", "-i", image, "::/big.bin", outFile);
         }
 
         var (rumpOut, mtoolsOut) = MedianInterleaved(3, RumpctlOut, McopyOut);
-        Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-out")} vs {CpuOf("mcopy-out")}, ratio {Ratio(CpuRatio("mcopy-out", "rumpctl-out"))}");
+        Console.WriteLine($"fs-cp {mib} MiB image -> host: rumpctl cp {Ms(rumpOut)} ({MiBps(bytes, rumpOut)}), mcopy {Ms(mtoolsOut)} ({MiBps(bytes, mtoolsOut)}), ratio {Ratio(mtoolsOut.TotalSeconds / rumpOut.TotalSeconds)} (goal >= 0.70×); CPU time {Ms(cpu.Median("rumpctl-out"))} vs {Ms(cpu.Median("mcopy-out"))}, ratio {Ratio(cpu.Ratio("mcopy-out", "rumpctl-out"))}");
         File.Delete(outFile);
 
         var target = Path.Combine(dir, "into.img");
         TimeSpan RumpctlIn()
         {
             FatImage(dir, "into.img", mib + 128);
-            return Timed("rumpctl-in", rumpctl, [.. prefix, "cp", payload, target + ":/big.bin"]);
+            return cpu.Timed("rumpctl-in", rumpctl, [.. prefix, "cp", payload, target + ":/big.bin"]);
         }
 
         TimeSpan McopyIn()
         {
             FatImage(dir, "into.img", mib + 128);
-            return Timed("mcopy-in", "mcopy", "-i", target, payload, "::/big.bin");
+            return cpu.Timed("mcopy-in", "mcopy", "-i", target, payload, "::/big.bin");
         }
 
         var (rumpIn, mtoolsIn) = MedianInterleaved(3, RumpctlIn, McopyIn);
-        Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×); CPU time {CpuOf("rumpctl-in")} vs {CpuOf("mcopy-in")}, ratio {Ratio(CpuRatio("mcopy-in", "rumpctl-in"))}");
+        Console.WriteLine($"fs-cp {mib} MiB host -> image: rumpctl cp {Ms(rumpIn)} ({MiBps(bytes, rumpIn)}), mcopy {Ms(mtoolsIn)} ({MiBps(bytes, mtoolsIn)}), ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)} (goal >= 0.70×); CPU time {Ms(cpu.Median("rumpctl-in"))} vs {Ms(cpu.Median("mcopy-in"))}, ratio {Ratio(cpu.Ratio("mcopy-in", "rumpctl-in"))}");
         File.Delete(target);
         return 0;
     }
@@ -210,28 +190,14 @@ internal static class FsBench
         }
         var (rumpctl, prefix) = Rumpctl();
         Console.WriteLine("rumpctl: " + RumpctlDescription());
-        var cpu = new Dictionary<string, List<TimeSpan>>();
-        TimeSpan Timed(string key, string tool, params string[] a)
-        {
-            var (wall, used) = TimeProcessCpu(tool, a);
-            if (!cpu.TryGetValue(key, out var list))
-                cpu[key] = list = [];
-            list.Add(used);
-            return wall;
-        }
-        TimeSpan CpuOf(string key)
-        {
-            var list = cpu[key];
-            list.Sort();
-            return list[list.Count / 2];
-        }
+        var cpu = new ProcessCpuTimes();
         const int imageMib = 128;
         var target = Path.Combine(dir, "small-into.img");
 
         TimeSpan RumpctlIn()
         {
             FatImage(dir, "small-into.img", imageMib);
-            var wall = Timed("rumpctl-in", rumpctl, [.. prefix, "cp", "-r", tree, target + ":/"]);
+            var wall = cpu.Timed("rumpctl-in", rumpctl, [.. prefix, "cp", "-r", tree, target + ":/"]);
             CheckClean(target);
             return wall;
         }
@@ -239,11 +205,11 @@ internal static class FsBench
         TimeSpan McopyIn()
         {
             FatImage(dir, "small-into.img", imageMib);
-            return Timed("mcopy-in", "mcopy", "-s", "-i", target, tree, "::/");
+            return cpu.Timed("mcopy-in", "mcopy", "-s", "-i", target, tree, "::/");
         }
 
         var (rumpIn, mtoolsIn) = MedianInterleaved(3, RumpctlIn, McopyIn);
-        Console.WriteLine($"fs-small cp -r {files} files ({files / perDirectory} directories) host -> image: rumpctl cp -r {Ms(rumpIn)}, mcopy -s {Ms(mtoolsIn)}, ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)}; CPU time {Ms(CpuOf("rumpctl-in"))} vs {Ms(CpuOf("mcopy-in"))}");
+        Console.WriteLine($"fs-small cp -r {files} files ({files / perDirectory} directories) host -> image: rumpctl cp -r {Ms(rumpIn)}, mcopy -s {Ms(mtoolsIn)}, ratio {Ratio(mtoolsIn.TotalSeconds / rumpIn.TotalSeconds)}; CPU time {Ms(cpu.Median("rumpctl-in"))} vs {Ms(cpu.Median("mcopy-in"))}");
 
         var filled = FatImage(dir, "small-filled.img", imageMib);
         Run("mcopy", "-s", "-i", filled, tree, "::/");
@@ -254,7 +220,7 @@ internal static class FsBench
         {
             File.Copy(filled, victim, overwrite: true);
             Run("sync");   // the copy's dirty pages: not for rumpctl's unmount fsync to write back inside the timing
-            var wall = Timed("rumpctl-rm", rumpctl, [.. prefix, "rm", "-r", victim + ":" + inImage]);
+            var wall = cpu.Timed("rumpctl-rm", rumpctl, [.. prefix, "rm", "-r", victim + ":" + inImage]);
             CheckClean(victim);
             return wall;
         }
@@ -263,11 +229,11 @@ internal static class FsBench
         {
             File.Copy(filled, victim, overwrite: true);
             Run("sync");
-            return Timed("mdeltree", "mdeltree", "-i", victim, "::" + inImage);
+            return cpu.Timed("mdeltree", "mdeltree", "-i", victim, "::" + inImage);
         }
 
         var (rumpRm, mtoolsRm) = MedianInterleaved(3, RumpctlRm, Mdeltree);
-        Console.WriteLine($"fs-small rm -r {files} files: rumpctl rm -r {Ms(rumpRm)}, mdeltree {Ms(mtoolsRm)}, ratio {Ratio(mtoolsRm.TotalSeconds / rumpRm.TotalSeconds)}; CPU time {Ms(CpuOf("rumpctl-rm"))} vs {Ms(CpuOf("mdeltree"))}");
+        Console.WriteLine($"fs-small rm -r {files} files: rumpctl rm -r {Ms(rumpRm)}, mdeltree {Ms(mtoolsRm)}, ratio {Ratio(mtoolsRm.TotalSeconds / rumpRm.TotalSeconds)}; CPU time {Ms(cpu.Median("rumpctl-rm"))} vs {Ms(cpu.Median("mdeltree"))}");
         File.Delete(target);
         File.Delete(victim);
         return 0;

@@ -200,3 +200,29 @@ internal static class FsBenchSupport
 
     public static string Ratio(double r) => r.ToString("0.00", CultureInfo.InvariantCulture) + "×";
 }
+
+/// <summary>CPU times of whole-process runs, kept per subject so alternating runs can be compared by their medians.</summary>
+internal sealed class ProcessCpuTimes
+{
+    private readonly Dictionary<string, List<TimeSpan>> _runs = [];
+
+    /// <summary>Runs <paramref name="tool"/> once (<see cref="FsBenchSupport.TimeProcessCpu"/>), keeps its CPU time under <paramref name="key"/> and returns its wall time.</summary>
+    public TimeSpan Timed(string key, string tool, params string[] args)
+    {
+        var (wall, used) = FsBenchSupport.TimeProcessCpu(tool, args);
+        if (!_runs.TryGetValue(key, out var list))
+            _runs[key] = list = [];
+        list.Add(used);
+        return wall;
+    }
+
+    public TimeSpan Median(string key)
+    {
+        var list = _runs[key];
+        list.Sort();
+        return list[list.Count / 2];
+    }
+
+    /// <summary>Median CPU time of <paramref name="peer"/> over that of <paramref name="subject"/> (above 1: the subject used less).</summary>
+    public double Ratio(string peer, string subject) => Median(peer).TotalSeconds / Median(subject).TotalSeconds;
+}

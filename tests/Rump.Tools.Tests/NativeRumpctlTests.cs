@@ -280,27 +280,5 @@ public sealed class NativeRumpctlTests : IClassFixture<PublishedRumpctl>
 
     private ToolRun RunNative(string workingDirectory, params string[] args) => RunProcess(_published.Native, workingDirectory, args);
 
-    private static ToolRun RunProcess(string tool, string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException(tool + " " + string.Join(' ', args) + " did not finish in 120 s");
-        }
-        return new ToolRun(process.ExitCode, stdout.ToArray(), stderr.Result);
-    }
+    private static ToolRun RunProcess(string tool, string workingDirectory, params string[] args) => Tool.RunExecutable(tool, args, workingDirectory);
 }

@@ -30,9 +30,13 @@ public static class Tool
     }
 
     /// <summary>As a process: <c>dotnet rumpctl.dll ARGS</c> (the build copies rumpctl.dll beside the tests).</summary>
-    public static ToolRun RunProcess(string workingDirectory, params string[] args)
+    public static ToolRun RunProcess(string workingDirectory, params string[] args) =>
+        RunExecutable("dotnet", [Path.Combine(AppContext.BaseDirectory, "rumpctl.dll"), .. args], workingDirectory);
+
+    /// <summary>Runs <paramref name="executable"/> with <paramref name="args"/> and collects what it printed (2 minutes at most).</summary>
+    public static ToolRun RunExecutable(string executable, string[] args, string workingDirectory)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -40,7 +44,6 @@ public static class Tool
             WorkingDirectory = workingDirectory,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rumpctl.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -50,7 +53,7 @@ public static class Tool
         if (!process.WaitForExit(120_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("rumpctl " + string.Join(' ', args) + " did not finish in 120 s");
+            throw new TimeoutException(executable + " " + string.Join(' ', args) + " did not finish in 120 s");
         }
         return new ToolRun(process.ExitCode, stdout.ToArray(), stderr.Result);
     }
