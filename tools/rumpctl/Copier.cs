@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Diagnostics;
 
 namespace Rump.Tools;
@@ -41,55 +42,128 @@ public sealed class Copier : IDisposable
     public long FilesCopied { get; private set; }
     public long BytesCopied { get; private set; }
 
+    /// <summary>
+    /// Targets this copy created, by path in a case-insensitive table, with the source each came from: a later source
+    /// whose name meets one of them only in case is a collision when the target file system says it is the same file.
+    /// </summary>
+    private readonly Dictionary<string, (string Target, string Source)> _created = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Copies <paramref name="source"/> (a file, or with <paramref name="recursive"/> a directory) to <paramref name="target"/>.</summary>
     public void Copy(IFileTree from, string source, IFileTree to, string target, bool recursive)
     {
         if (!from.TryStat(source, out var info))
+        {
+            if (from is HostTree && HasUndecodableName(source))
+                throw new ToolException(from.Display(source).Replace('\uFFFD', '?') + ": file name is not valid UTF-8 (rumpctl sees its bytes only as U+FFFD and cannot open it)");
             throw new ToolErrnoException((int)Errno.ENOENT, from.Display(source));
+        }
         if (info.IsDirectory)
         {
             if (!recursive)
                 throw new ToolException(from.Display(source) + ": is a directory (use -r to copy it)");
-            CopyTree(from, source, to, target);
+            CopyTree(from, source, info, to, target, new List<(EntryInfo, string)>());
             return;
         }
-        CopyFile(from, source, to, target, info.Size);
+        // A FIFO, terminal or socket named on the command line is copied (`cp /dev/stdin img:/x`), read to its end.
+        CopyFile(from, source, info, to, target);
     }
 
-    private void CopyTree(IFileTree from, string source, IFileTree to, string target)
+    /// <summary>
+    /// A host name that was not valid UTF-8: .NET decodes its bytes to U+FFFD and cannot open it by that name (and
+    /// the name it could store is not the file's). A name that really holds U+FFFD is found and never reported.
+    /// </summary>
+    private static bool HasUndecodableName(string path) => path.Contains('\uFFFD');
+
+    private static ToolException NotUtf8(string display)
+        => new(display.Replace('\uFFFD', '?') + ": file name is not valid UTF-8 (skipped)");
+
+    /// <summary>
+    /// Copies a directory. Host symbolic links are followed (as mcopy does: FAT has no links), so a link back to a
+    /// directory being copied would nest without end: <paramref name="onPath"/> holds the directories from the top of
+    /// this copy down to here (device and inode), and a child that is one of them is reported and skipped.
+    /// FIFOs, sockets and devices inside a tree are not opened (a FIFO would block the copy): reported and skipped.
+    /// </summary>
+    private void CopyTree(IFileTree from, string source, in EntryInfo sourceInfo, IFileTree to, string target, List<(EntryInfo Info, string Display)> onPath)
     {
+        Claim(from, source, to, target);
         to.EnsureDirectory(target);
-        foreach (var name in from.List(source))
+        Created(from, source, target);
+        onPath.Add((sourceInfo, from.Display(source)));
+        try
         {
-            _console.Cancellation.ThrowIfCancellationRequested();
-            var childSource = from.Combine(source, name);
-            var childTarget = to.Combine(target, name);
-            try
+            foreach (var name in from.List(source))
             {
-                if (!from.TryStat(childSource, out var info))
-                    continue;   // removed while we walked
-                if (info.IsDirectory)
-                    CopyTree(from, childSource, to, childTarget);
-                else
-                    CopyFile(from, childSource, to, childTarget, info.Size);
+                _console.Cancellation.ThrowIfCancellationRequested();
+                var childSource = from.Combine(source, name);
+                var childTarget = to.Combine(target, name);
+                try
+                {
+                    if (!from.TryStat(childSource, out var info))
+                    {
+                        if (from is HostTree && HasUndecodableName(name))
+                            throw NotUtf8(from.Display(childSource));
+                        continue;   // removed while we walked
+                    }
+                    if (info.IsDirectory)
+                    {
+                        foreach (var (ancestor, display) in onPath)
+                        {
+                            if (ancestor.IsSameFileAs(info))
+                                throw new ToolException(from.Display(childSource) + ": directory cycle: it leads back to " + display + " (skipped)");
+                        }
+                        CopyTree(from, childSource, info, to, childTarget, onPath);
+                    }
+                    else if (!info.IsRegular)
+                    {
+                        throw new ToolException(from.Display(childSource) + ": not a regular file or directory (skipped)");
+                    }
+                    else
+                    {
+                        CopyFile(from, childSource, info, to, childTarget);
+                    }
+                }
+                catch (Exception e) when (EntryFailed is not null && e is ToolErrnoException or ToolException { ExitCode: ExitCodes.Failure })
+                {
+                    EntryFailed(e.Message);
+                }
             }
-            catch (Exception e) when (EntryFailed is not null && e is ToolErrnoException or ToolException { ExitCode: ExitCodes.Failure })
-            {
-                EntryFailed(e.Message);
-            }
+        }
+        finally
+        {
+            onPath.RemoveAt(onPath.Count - 1);
         }
     }
 
-    private void CopyFile(IFileTree from, string source, IFileTree to, string target, long expectedSize)
+    /// <summary>
+    /// Refuses a target whose name differs only in case from one this copy created, when the target file system
+    /// resolves both to one file (FAT): writing it would overwrite (or merge into) what this copy just wrote. A file
+    /// that was on the image before the copy is still overwritten, as mcopy -o does.
+    /// </summary>
+    private void Claim(IFileTree from, string source, IFileTree to, string target)
+    {
+        if (_created.TryGetValue(target, out var earlier) && !string.Equals(earlier.Target, target, StringComparison.Ordinal)
+            && to.TryStat(target, out var now) && to.TryStat(earlier.Target, out var before) && now.IsSameFileAs(before))
+            throw new ToolException(from.Display(source) + ": name collides with " + earlier.Source + " on this file system (skipped)");
+    }
+
+    private void Created(IFileTree from, string source, string target) => _created[target] = (target, from.Display(source));
+
+    private void CopyFile(IFileTree from, string source, in EntryInfo info, IFileTree to, string target)
     {
         var buffer = _buffer ?? throw new ObjectDisposedException(nameof(Copier));
-        using var reader = from.OpenRead(source);
+        Claim(from, source, to, target);
+        // A FIFO (or terminal, socket) blocks in the host's open(2) and read(2) until its other side acts: both run on
+        // another thread while this one waits with the cancellation, so that one Ctrl+C or SIGTERM stops the copy.
+        var mayBlock = !info.IsRegular;
+        using var reader = mayBlock ? PipelinedCopy.OpenCancellable(() => from.OpenRead(source), _console.Cancellation) : from.OpenRead(source);
         using var writer = to.Create(target);
+        Created(from, source, target);
+        var expectedSize = info.Size;
         var progress = _console.ErrorIsTerminal && expectedSize >= ProgressThreshold
             ? new ProgressBar(_console, to.Display(target), expectedSize)
             : null;
         long done;
-        if (expectedSize >= PipelineThreshold && Environment.ProcessorCount > 1)
+        if (mayBlock || (expectedSize >= PipelineThreshold && Environment.ProcessorCount > 1))
         {
             done = PipelinedCopy.Run(reader, writer, _console.Cancellation, progress);
         }

@@ -297,6 +297,20 @@ public sealed class HostTree : IFileTree
     public bool TryStat(string path, out EntryInfo info)
     {
         var full = _console.HostPath(path);
+        if (HostStat.TryStat(full, out var st, out var linuxErrno))
+        {
+            if (linuxErrno == 0)
+            {
+                var isDirectory = st.Type == HostStat.TypeDirectory;
+                info = new EntryInfo(isDirectory, st.Type == HostStat.TypeRegular, isDirectory ? 0 : st.Size, st.ModifiedUtc, st.Dev, st.Ino);
+                return true;
+            }
+            var errno = HostErrors.FromLinux(linuxErrno);
+            if (errno != (int)Errno.ENOENT)
+                throw new ToolErrnoException(errno, path);
+            info = default;
+            return false;
+        }
         if (Directory.Exists(full))
         {
             info = new EntryInfo(true, false, 0, Directory.GetLastWriteTimeUtc(full));

@@ -29,7 +29,7 @@ public static class HostErrors
     /// .NET on Unix puts the raw errno in an IOException's HResult when no more specific exception type fits. Linux
     /// numbers differ from NetBSD's above 34 (and EAGAIN): map the ones file copies meet.
     /// </summary>
-    private static int FromLinux(int linuxErrno) => linuxErrno switch
+    internal static int FromLinux(int linuxErrno) => linuxErrno switch
     {
         1 => (int)Errno.EPERM,
         2 => (int)Errno.ENOENT,

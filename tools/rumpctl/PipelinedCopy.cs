@@ -35,6 +35,7 @@ internal sealed class PipelinedCopy : IDisposable
     private readonly IFileReader _reader;
     private readonly CancellationToken _cancellation;
     private ExceptionDispatchInfo? _readFailure;
+    private bool _abandoned;      // the reader thread was left blocked in a read: its buffers stay with it
 
     private PipelinedCopy(IFileReader reader, CancellationToken cancellation)
     {
@@ -63,7 +64,85 @@ internal sealed class PipelinedCopy : IDisposable
                 copy._stopped = true;   // a writer that failed stops the reader at its next slot
                 Monitor.PulseAll(copy._gate);
             }
-            thread.Join();
+            // A reader blocked in the host's read(2) of a FIFO or terminal returns only when the other side writes or
+            // closes: after Ctrl+C it is abandoned (a background thread; it ends at its next slot) and keeps its buffers.
+            while (!thread.Join(100))
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    copy._abandoned = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the source on a thread of its own and waits for it with <paramref name="cancellation"/>: opening a FIFO
+    /// blocks in open(2) until a writer comes, and Ctrl+C must still stop the copy. On cancellation the opening
+    /// thread is abandoned; a file it opens later is closed at once.
+    /// </summary>
+    public static IFileReader OpenCancellable(Func<IFileReader> open, CancellationToken cancellation)
+    {
+        var opening = new Opening(open);
+        new Thread(opening.Run) { IsBackground = true, Name = "rumpctl cp open" }.Start();
+        try
+        {
+            opening.Done.Wait(cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            opening.Abandon();
+            throw;
+        }
+        opening.Failure?.Throw();
+        return opening.Result!;
+    }
+
+    /// <summary>One open on its own thread; <c>_gate</c> orders the result against an abandon.</summary>
+    private sealed class Opening(Func<IFileReader> open)
+    {
+        private readonly object _gate = new();
+        private bool _abandoned;
+
+        // Never disposed: an abandoned opener may still set it.
+        public ManualResetEventSlim Done { get; } = new();
+        public IFileReader? Result { get; private set; }
+        public ExceptionDispatchInfo? Failure { get; private set; }
+
+        public void Run()
+        {
+            IFileReader? reader = null;
+            ExceptionDispatchInfo? failure = null;
+            try
+            {
+                reader = open();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+            lock (_gate)
+            {
+                if (_abandoned)
+                {
+                    reader?.Dispose();
+                    return;
+                }
+                Result = reader;
+                Failure = failure;
+            }
+            Done.Set();
+        }
+
+        public void Abandon()
+        {
+            lock (_gate)
+            {
+                _abandoned = true;
+                Result?.Dispose();
+                Result = null;
+            }
         }
     }
 
@@ -140,6 +219,8 @@ internal sealed class PipelinedCopy : IDisposable
 
     public void Dispose()
     {
+        if (_abandoned)
+            return;
         foreach (var buffer in _buffers)
             ArrayPool<byte>.Shared.Return(buffer);
     }
