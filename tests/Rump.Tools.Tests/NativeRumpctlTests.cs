@@ -209,6 +209,31 @@ public sealed class NativeRumpctlTests : IClassFixture<PublishedRumpctl>
     }
 
     [FatKernelFact]
+    public void TargetXen_OutsideTheCheckout_BootsTheXenKernelThePublishCarried()
+    {
+        // The test build built the xen kernel (XenTargetTests) before this publish: managed/kernels/xen/ has it.
+        Assert.True(File.Exists(Path.Combine(_published.Folder, "managed", "kernels", "xen", "Rump.Kernel.Xen.dll")), "the publish did not carry the xen kernel");
+        using var image = FatImage.Create(12, 1440);
+        image.Put("/a.txt", "a");
+        var run = RunNative(image.Folder, "--target", "xen", "ls", image.Name + ":/");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["a.txt"], run.Lines);
+    }
+
+    [FatKernelFact]
+    public void TargetXen_OutsideTheCheckout_WithoutTheKernel_TellsWhatHelps()
+    {
+        using var image = FatImage.Create(12, 1440);
+        var copy = Path.Combine(image.Folder, "pubout");
+        RealTools.Run("cp", "-a", _published.Folder, copy);
+        Directory.Delete(Path.Combine(copy, "managed", "kernels", "xen"), recursive: true);
+        var run = RunProcess(Path.Combine(copy, "rumpctl"), image.Folder, "--target", "xen", "ls", image.Name + ":/");
+        Assert.Equal(ExitCodes.Kernel, run.ExitCode);
+        Assert.Contains("no xen kernel found (looked for " + Path.Combine(copy, "managed", "kernels", "xen", "Rump.Kernel.Xen.dll") + ")", run.Stderr);
+        Assert.Contains("this rumpctl runs outside a Rump.Build checkout: pass --kernel CHECKOUT/artifacts/kernels/xen/Rump.Kernel.Xen.dll", run.Stderr);
+    }
+
+    [FatKernelFact]
     public void KernelInfo_DescribesTheCompiledInKernel()
     {
         var run = RunNative(_published.Folder, "kernel", "info");

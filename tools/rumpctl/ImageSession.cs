@@ -98,9 +98,9 @@ public sealed class ImageSession : IDisposable
         {
             release();
             throw new ToolException(
-                "kernel " + path + " does not link component(s) " + string.Join(", ", missing)
-                + "; build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents=" + string.Join(';', options.Components)
-                + "` and pass it with --kernel",
+                "kernel " + path + " does not link component(s) " + string.Join(", ", missing) + "; "
+                + (UnknownComponents(missing, console.WorkingDirectory) ?? "build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents="
+                   + string.Join(';', options.Components) + "` and pass it with --kernel"),
                 ExitCodes.Kernel);
         }
 
@@ -151,6 +151,28 @@ public sealed class ImageSession : IDisposable
             throw;
         }
         return new ImageSession(kernel, options, console, xen, kernelLines);
+    }
+
+    /// <summary>
+    /// When the checkout is known (the tool or the working directory is in one) and a wanted component has no folder
+    /// <c>components/FACTION/NAME</c> there, no build can link it: say so, with the components that exist. Null when
+    /// every wanted component exists there, or no checkout is known.
+    /// </summary>
+    private static string? UnknownComponents(IReadOnlyList<string> missing, string workingDirectory)
+    {
+        foreach (var root in KernelLocator.RepoRoots(workingDirectory))
+        {
+            var folder = Path.Combine(root, "components");
+            if (!Directory.Exists(folder))
+                continue;
+            var existing = Directory.EnumerateDirectories(folder).SelectMany(Directory.EnumerateDirectories)
+                .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            var unknown = missing.Where(m => !existing.Contains(m, StringComparer.Ordinal)).ToList();
+            if (unknown.Count == 0)
+                return null;
+            return "there is no component " + string.Join(", ", unknown) + " in " + folder + " (the components are: " + string.Join(", ", existing) + ")";
+        }
+        return null;
     }
 
     private const int MaxKernelLines = 10_000;

@@ -53,7 +53,15 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
             return false;
         }
         if (TryParseWithColon(text, workingDirectory, out spec))
+        {
+            if (!File.Exists(System.IO.Path.GetFullPath(spec.Image, workingDirectory)) && BadPartition(text, workingDirectory) is string bad)
+            {
+                error = bad;
+                spec = null!;
+                return false;
+            }
             return true;
+        }
         if (text.EndsWith(':'))
         {
             error = text + ": expected IMAGE:/path, IMAGE:N:/path or IMAGE:pN:/path";
@@ -66,6 +74,24 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
         }
         spec = new ImageSpec(text, null, "/", HasPath: false, TrailingSlash: false, Text: text);
         return true;
+    }
+
+    /// <summary>
+    /// <c>disk.img:-1:/x</c> or <c>disk.img:x:/</c> where <c>disk.img</c> exists: what stands where the partition goes is
+    /// no partition number (it would otherwise parse as a missing image named <c>disk.img:-1</c>); null otherwise.
+    /// </summary>
+    private static string? BadPartition(string text, string workingDirectory)
+    {
+        for (var colon = text.IndexOf(':'); colon > 0; colon = text.IndexOf(':', colon + 1))
+        {
+            var rest = text.Substring(colon + 1);
+            var second = rest.IndexOf(':');
+            if (second < 0 || !rest.Substring(second + 1).StartsWith('/') || TryParsePartition(rest.Substring(0, second), out _)
+                || !File.Exists(System.IO.Path.GetFullPath(text.Substring(0, colon), workingDirectory)))
+                continue;
+            return text + ": '" + rest.Substring(0, second) + "' is not a partition number; write IMAGE:N:/path or IMAGE:pN:/path (partitions are numbered from 1)";
+        }
+        return null;
     }
 
     /// <summary>

@@ -35,9 +35,17 @@ public static class KernelLocator
             if (File.Exists(place))
                 return place;
         }
+        var build = "`dotnet build kernels/Rump.Kernel" + (target == "posix" ? "" : " -p:RumpTarget=" + target) + "`";
+        var file = Path.Combine("artifacts", "kernels", target, name);
+        // Outside a checkout (a published rumpctl elsewhere) a build cannot help this tool: the build writes the
+        // checkout's artifacts/, which only a publish carries into kernels/ beside the tool.
         throw new ToolException(
-            "no " + target + " kernel found (looked for " + places[0] + "); build it with `dotnet build kernels/Rump.Kernel"
-            + (target == "posix" ? "" : " -p:RumpTarget=" + target) + "` or pass --kernel PATH",
+            "no " + target + " kernel found (looked for " + string.Join(", ", places) + "); "
+            + (places.Count > 1
+                ? "build it with " + build + " or pass --kernel PATH"
+                : "this rumpctl runs outside a Rump.Build checkout: pass --kernel CHECKOUT/" + file + " (build it there with " + build
+                  + "), or build it and publish rumpctl again (the publish carries the kernels built under artifacts/kernels/ into "
+                  + Path.Combine(AppContext.BaseDirectory, "kernels") + ")"),
             ExitCodes.Kernel);
     }
 

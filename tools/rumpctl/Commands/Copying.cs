@@ -33,6 +33,10 @@ public static class Copying
         var cwd = context.Console.WorkingDirectory;
         var host = new HostTree(context.Console, context.IsImageInUse);
 
+        // An empty operand names no file: a usage error, not a copy of "" (which would read as the root of something).
+        if (System.Array.IndexOf(operands, "") is var empty and >= 0)
+            throw new ToolException("cp: operand " + (empty + 1) + " is an empty path (''); name a host path or IMAGE:/path", ExitCodes.Usage);
+
         var targetText = operands[^1];
         var sources = operands.Take(operands.Length - 1).ToList();
         var targetOnImage = ImageSpec.LooksLikeImageSpec(targetText, cwd);
@@ -88,14 +92,15 @@ public static class Copying
             string destination;
             if (targetIsDirectory)
             {
+                // The root of an image has no name: `cp -r disk.img:/ out/` copies its entries into out/ (as
+                // `cp -r dir/. out/` does), not into a folder named after nothing.
                 var name = from.BaseName(source);
-                if (name.Length == 0)
-                    throw new ToolException(from.Display(source) + ": cannot copy the root of an image into a directory by name; copy its entries (IMAGE:/*) or give a target name");
-                destination = to.Combine(target, name);
+                destination = name.Length == 0 ? target : to.Combine(target, name);
             }
             else if (targetTrailingSlash && !(from.TryStat(source, out var info) && info.IsDirectory))
             {
-                throw new ToolErrnoException((int)Errno.ENOTDIR, to.Display(target));
+                // TARGET/ names a directory: one that is missing is ENOENT, a file there is ENOTDIR.
+                throw new ToolErrnoException(to.TryStat(target, out _) ? (int)Errno.ENOTDIR : (int)Errno.ENOENT, to.Display(target));
             }
             else
             {
