@@ -179,6 +179,8 @@ public sealed class ReadVerbTests
         Assert.Contains("Readme.txt", run.Stdout);
         Assert.Contains("Ünïcödé — naïve café.txt", run.Stdout);
         Assert.Contains("日本語の写真.txt", run.Stdout);
+        // The hints name `rumpctl`; before it is published, the tool says how to run it.
+        Assert.Contains("dotnet run --project tools/rumpctl -- ARGS", run.Stdout);
     }
 
     [FatKernelFact]
