@@ -30,7 +30,7 @@ public static class Info
         {
             var spec = context.Spec(argument);
             var tree = context.Tree(spec, readOnly: true);
-            var st = tree.LStat(spec.Path);
+            var st = tree.LStat(spec.Subject);
             output.WriteLine("  File: " + spec.DisplayOf(spec.Path));
             output.WriteLine("  Size: " + Format.Number(st.Size).PadRight(15) + " Blocks: " + Format.Number(st.Blocks).PadRight(10)
                 + " IO Block: " + Format.Number(st.BlkSize).PadRight(6) + " " + Format.FileType(st.Mode, st.Size));

@@ -50,7 +50,7 @@ public static class Listing
                 }
             }
             var tree = context.Tree(spec, readOnly: true);
-            var st = tree.Stat(spec.Path);
+            var st = tree.Stat(spec.Subject);
             if (!first)
                 context.Console.Out.WriteLine();
             first = false;
@@ -161,7 +161,7 @@ public static class Listing
         var spec = context.Spec(parse.GetValue(TreeLocation)!);
         var all = parse.GetValue(TreeAll);
         var tree = context.Tree(spec, readOnly: true);
-        var st = tree.Stat(spec.Path);
+        var st = tree.Stat(spec.Subject);
         var output = context.Console.Out;
         output.WriteLine(spec.HasPath ? spec.Display : spec.DisplayOf(spec.Path));
         if (!FileMode.IsDir(st.Mode))
