@@ -222,7 +222,7 @@ internal static class Kernel
         }
     }
 
-    /// <summary>rump_sys_reboot(RB_HALT): shutdown hooks, callouts, kernel threads, descriptors, then the target exits.</summary>
+    /// <summary>rump_sys_reboot(RB_HALT): descriptors, shutdown hooks (the file systems sync and unmount), callouts, kernel threads, then the target exits.</summary>
     internal static void Shutdown()
     {
         if (Interlocked.CompareExchange(ref s_state, StateStopping, StateRunning) != StateRunning)
@@ -236,12 +236,13 @@ internal static class Kernel
         Sched.Schedule(lwp);
         try
         {
+            // Descriptors first: the file systems' hook unmounts, and an open file would keep its vnode busy.
+            Proc1.Fd.CloseAll(lwp);
             s_hooksLock.Enter();
             var hooks = s_shutdownHooks.ToArray();
             s_hooksLock.Exit();
             for (int i = hooks.Length - 1; i >= 0; i--)
                 hooks[i]();
-            Proc1.Fd.CloseAll(lwp);
             Callout.Shutdown();
             if (KThread.WaitAll(ThreadStopTimeout) != 0)
                 KernelLog.Printf("shutdown: " + KThread.Live.ToString(CultureInfo.InvariantCulture) + " kernel thread(s) did not stop");

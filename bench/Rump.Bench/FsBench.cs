@@ -171,7 +171,9 @@ internal static class FsBench
         var dir = WorkDirectory(args);
         var files = IntOption(args, "--files", 2000);
         const int perDirectory = 100;   // mtools' ~N alias search is quadratic in a directory: keep its side sane
-        var tree = Path.Combine(dir, "small-tree-" + files);
+        // --short-names: 8.3 names (ALB00/P0000.JPG), one directory entry per file instead of long-name entries too.
+        var shortNames = Array.IndexOf(args, "--short-names") >= 0;
+        var tree = Path.Combine(dir, "small-tree-" + files + (shortNames ? "-83" : ""));
         if (!Directory.Exists(tree))
         {
             var staging = tree + ".tmp";
@@ -180,11 +182,13 @@ internal static class FsBench
             var random = new Random(7);
             for (var i = 0; i < files; i++)
             {
-                var sub = Path.Combine(staging, "album " + (i / perDirectory).ToString("00", CultureInfo.InvariantCulture));
+                var album = (i / perDirectory).ToString("00", CultureInfo.InvariantCulture);
+                var sub = Path.Combine(staging, shortNames ? "ALB" + album : "album " + album);
                 Directory.CreateDirectory(sub);
                 var bytes = new byte[random.Next(100, 8192)];
                 random.NextBytes(bytes);
-                File.WriteAllBytes(Path.Combine(sub, "photo " + i.ToString("0000", CultureInfo.InvariantCulture) + ".jpg"), bytes);
+                var number = i.ToString("0000", CultureInfo.InvariantCulture);
+                File.WriteAllBytes(Path.Combine(sub, shortNames ? "P" + number + ".JPG" : "photo " + number + ".jpg"), bytes);
             }
             Directory.Move(staging, tree);
         }

@@ -77,6 +77,17 @@ internal static class MbrScheme
             var e = MbrEntry.Read(sector0, i);
             if (e.IsEmpty)
                 continue;
+            if (e.Start >= 1 && e.Size > 0 && e.Start < totalSectors && e.Start + e.Size > totalSectors)
+            {
+                // A disk image cut short (or a table written for a larger disk). NetBSD's dkwedge_add refuses a wedge
+                // that does not fit its disk (EINVAL), and so does this scan: no clipped wedge whose file system
+                // would find its end missing.
+                log("MBR partition " + (i + 1) + " (start " + e.Start + ", " + e.Size + " sectors = " + e.Size * sectorSize + " bytes) ends at sector "
+                    + (e.Start + e.Size) + ", past the end of the disk of " + totalSectors + " sectors = " + totalSectors * sectorSize
+                    + " bytes; not attached (a wedge must lie within its disk); skipped");
+                problems++;
+                continue;
+            }
             if (!Fits(e.Start, e.Size, 1, totalSectors))
             {
                 log("MBR partition " + (i + 1) + " (start " + e.Start + ", " + e.Size + " sectors) lies outside the disk of "

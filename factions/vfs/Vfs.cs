@@ -331,6 +331,33 @@ internal static class Vfs
         return first != 0 ? first : e2;
     }
 
+    /// <summary>
+    /// vfs_shutdown (a clean halt, not a panic): syncs every file system, then unmounts them newest first with
+    /// MNT_FORCE, as NetBSD's vfs_shutdown1/vfs_unmountall do, so a host that disposes the kernel without unmounting
+    /// leaves its disks clean (msdosfs clears the dirty flag at unmount). The caller has closed the process's
+    /// descriptors; its current directory is released here so it holds no vnode of a mount.
+    /// </summary>
+    public static void Shutdown(Proc p, Cred cred)
+    {
+        SyncAll(wait: true, cred);
+        p.Lock.Enter();
+        var cwd = p.Cwd as Vnode;
+        p.Cwd = null;
+        p.Lock.Exit();
+        if (cwd is not null)
+            VCache.Rele(cwd);
+        var mounts = Mounts();
+        for (int i = mounts.Length - 1; i >= 0; i--)
+        {
+            var mp = mounts[i];
+            if (mp.CoveredVnode is null)
+                continue;   // the root file system stays until the instance is gone
+            var error = Unmount(mp, Mount.MNT_FORCE, cred);
+            if (error != 0)
+                KernelLog.Printf("vfs: " + mp.OnName + ": unmount at shutdown: error " + error);
+        }
+    }
+
     /// <summary>statvfs of a mount: the file system's numbers plus the names and flags.</summary>
     public static int StatVfs(Mount mp, out RumpStatVfs sb)
     {

@@ -27,7 +27,7 @@ internal static class VfsFaction
         Kernel.AddShutdownHook(static () =>
         {
             Syncer.Stop();
-            Vfs.SyncAll(wait: true, Cred.Root);
+            Vfs.Shutdown(Kernel.Proc1, Cred.Root);
         });
     }
 }

@@ -67,6 +67,45 @@ public sealed class MsdosfsKernelSemanticsTests : IClassFixture<FatFixtureImages
     }
 
     [Fact]
+    public void DotDotAndTrailingSlash_AsNetBsdNamei_NothingRemovedOrRenamed()
+    {
+        var img = _images.CopyOf(_images.Fat16);
+        Assert.Equal(0, FatKernelHost.MountImage(_sys, img, false, out var mnt, out var key));
+        try
+        {
+            Assert.Equal(0, _sys.Mkdir(mnt + "/x", 0x1ED));
+            Assert.Equal(0, _sys.Mkdir(mnt + "/x/sub", 0x1ED));
+            FatKernelHost.WriteFile(_sys, mnt + "/x/file", Encoding.ASCII.GetBytes("data"));
+            // rmdir: "." is EINVAL, ".." ENOTEMPTY (NetBSD vfs_lookup: DELETE of "." / "..").
+            Assert.Equal((int)Errno.EINVAL, _sys.Rmdir(mnt + "/x/sub/."));
+            Assert.Equal((int)Errno.ENOTEMPTY, _sys.Rmdir(mnt + "/x/sub/.."));
+            // rename of "." or "..": EINVAL.
+            Assert.Equal((int)Errno.EINVAL, _sys.Rename(mnt + "/x/sub/.", mnt + "/moved"));
+            Assert.True(_sys.Rename(mnt + "/x/sub/..", mnt + "/moved") is (int)Errno.EINVAL or (int)Errno.ENOTEMPTY);
+            // A trailing slash on a non-directory: ENOTDIR for every operation.
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Unlink(mnt + "/x/file/"));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Stat(mnt + "/x/file/", out _));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.LStat(mnt + "/x/file/", out _));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Open(mnt + "/x/file/", OpenFlags.O_RDONLY, 0, out _));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Open(mnt + "/x/file/.", OpenFlags.O_RDONLY, 0, out _));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Stat(mnt + "/x/file/../sub", out _));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Rename(mnt + "/x/file/", mnt + "/moved"));
+            Assert.Equal((int)Errno.ENOTDIR, _sys.Rename(mnt + "/x/file", mnt + "/moved/"));
+            // Through ".." in the middle: the directory it names.
+            Assert.Equal(0, _sys.Stat(mnt + "/x/sub/../file", out var st));
+            Assert.Equal(4, st.Size);
+            Assert.Equal(0, _sys.Rmdir(mnt + "/x/sub/"));
+            Assert.Equal(0, _sys.Stat(mnt + "/x/file", out _));
+        }
+        finally
+        {
+            FatKernelHost.Unmount(_sys, mnt, key);
+        }
+        AssertClean(img);
+        Assert.Equal("data", Encoding.ASCII.GetString(FatTools.McopyOut(img, "/x/file")));
+    }
+
+    [Fact]
     public void UnlinkedOpenFile_StaysReadableUntilClosed_ThenClustersFreed()
     {
         var img = _images.CopyOf(_images.Fat12);

@@ -35,6 +35,45 @@ public sealed class MsdosfsNameEdgeTests : IClassFixture<FatKernelFixture>
     /// <summary>The names mtools lists in the root (long name when there is one, else the 8.3 name with its case bits).</summary>
     private static List<string> RootNames(string image) => FatTools.Listing(image).Where(p => p.LastIndexOf('/') == 0).Select(p => p.Substring(1)).ToList();
 
+    [Fact]
+    public void ReadDir_LongNameOverNameMaxUtf8Bytes_GivesThe83AliasWhichLookupFinds()
+    {
+        var folder = Directory.CreateTempSubdirectory("rump-longname-").FullName;
+        try
+        {
+            var image = NewImage(folder, 16, 16 * 1024);
+            var hello = Path.Combine(folder, "hello.txt");
+            File.WriteAllText(hello, "hello\n");
+            // mcopy keeps 88 UTF-16 units of this 250-character name: 261 UTF-8 bytes, a legal FAT long name.
+            FatTools.McopyIn(image, hello, "/" + string.Concat(Enumerable.Repeat("日", 250)));
+            var fits = string.Concat(Enumerable.Repeat("日", 85));   // 255 UTF-8 bytes: listed as it is
+            FatTools.McopyIn(image, hello, "/" + fits);
+            var longName = RootNames(image).Single(n => n != fits);
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(longName) > 255);
+            Assert.Equal(0, FatKernelHost.MountImage(_sys, image, true, out var mnt, out var key));
+            try
+            {
+                var names = FatKernelHost.ReadDir(_sys, mnt, out int e).Select(x => x.Name).Where(n => n is not "." and not "..").ToList();
+                Assert.Equal(0, e);
+                Assert.Equal(2, names.Count);
+                Assert.Contains(fits, names);
+                var alias = names.Single(n => n != fits);
+                Assert.Matches(@"^[^.]{1,8}~\d+$", alias);
+                Assert.Equal(0, _sys.Stat(mnt + "/" + alias, out var st));
+                Assert.Equal(6, st.Size);
+                Assert.Equal((int)Errno.ENAMETOOLONG, _sys.Stat(mnt + "/" + longName, out _));
+            }
+            finally
+            {
+                FatKernelHost.Unmount(_sys, mnt, key);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(12, "readme.txt", "README.TXT")]       // 8.3 name, case bits only
     [InlineData(16, "README.TXT", "Readme.txt")]       // needs a long name: mixed case in the base

@@ -121,6 +121,48 @@ public sealed class MsdosfsOnDiskWriteTests : IClassFixture<FatFixtureImages>
     }
 
     [Theory, MemberData(nameof(FatTypes))]
+    public void WritesReachingEof_PadTheLastSectorWithZeros_WithoutReadingIt_AndKeepEveryByteBefore(int bits)
+    {
+        var img = CopyOf(bits);
+        var small = Pattern(3000, 1);
+        var appended = Pattern(1234, 2);
+        var big = Pattern(70_001, 3);          // past the one-request bounce size: aligned part, then the padded tail
+        var middle = Pattern(77, 4);
+        byte[] pad;
+        long padStart;
+        using (var m = new Mounted(img))
+        {
+            var node = m.Create("/", "small.bin");
+            int readsBefore = m.Dev.Reads;
+            Assert.Equal(0, m.V.Write(node, 0, small, out _));
+            // A new file's data: no read-modify-write of its last sector.
+            Assert.Equal(readsBefore, m.Dev.Reads);
+            Assert.Equal(0, m.V.UpdateEntry(node));
+            // An append starting inside that sector keeps the bytes before it (read-modify-write of the head).
+            m.Write(node, small.Length, appended);
+            // An overwrite inside the file keeps the bytes after it.
+            m.Write(node, 100, middle);
+            var bigNode = m.Create("/", "big.bin");
+            m.Write(bigNode, 0, big);
+            // One cluster, unaligned end: where its padding lies on the image is known.
+            pad = Pattern(m.V.Geometry.BytesPerCluster - 212, 5);
+            var padNode = m.Create("/", "pad.bin");
+            m.Write(padNode, 0, pad);
+            padStart = m.V.Geometry.ClusterOffset(padNode.Entry.FirstCluster(m.V.Geometry.Type));
+        }
+        AssertClean(img);
+        var want = small.Concat(appended).ToArray();
+        middle.CopyTo(want, 100);
+        Assert.Equal(want, FatTools.McopyOut(img, "/small.bin"));
+        Assert.Equal(big, FatTools.McopyOut(img, "/big.bin"));
+        Assert.Equal(pad, FatTools.McopyOut(img, "/pad.bin"));
+        // What lies past EOF in the last sector is zeros, not stale bytes of the image.
+        var raw = File.ReadAllBytes(img);
+        long eof = padStart + pad.Length;
+        Assert.All(raw.AsSpan((int)eof, (int)(((eof + 511) & ~511L) - eof)).ToArray(), b => Assert.Equal(0, b));
+    }
+
+    [Theory, MemberData(nameof(FatTypes))]
     public void CaseOnlyNames_WrittenWithCaseBitsLikeMtools(int bits)
     {
         var img = CopyOf(bits);

@@ -64,4 +64,57 @@ public sealed class PartitionTests
         Assert.Equal(ExitCodes.Failure, run.ExitCode);
         Assert.Contains("the disk has partitions: name one, e.g. " + disk.Name + ":1:/", run.Stderr);
     }
+
+    [FatKernelFact]
+    public void TruncatedDisk_PartitionPastTheEnd_WarnedAndNamedAsSuch()
+    {
+        // sfdisk MBR: p1 16 MiB, p2 20 MiB; the image is then cut to 40 MiB, so p2 ends past the end of the image.
+        using var disk = FatImage.CreatePartitioned(false, 16, 30);
+        using (var f = new System.IO.FileStream(disk.Path, System.IO.FileMode.Open))
+            f.SetLength(40L << 20);
+        var ls = Tool.Run(disk.Folder, "ls", disk.Name);
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Equal(disk.Name + ": 1 partition", ls.Lines[0]);
+        var warning = Assert.Single(ls.Stderr.Split('\n', System.StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("rumpctl: warning: " + disk.Name + ": kernel: dk: img0: MBR partition 2 (", warning);
+        Assert.Contains("past the end of the disk of 81920 sectors", warning);
+        Assert.Contains("not attached", warning);
+
+        var p2 = Tool.Run(disk.Folder, "ls", disk.Name + ":2:/");
+        Assert.Equal(ExitCodes.Failure, p2.ExitCode);
+        Assert.Contains("rumpctl: " + disk.Name + ": no partition 2: the partition table has it, but the kernel did not attach it: MBR partition 2 (", p2.Stderr);
+        Assert.Contains("past the end of the disk", p2.Stderr);
+        Assert.Contains("(partitions: 1)", p2.Stderr);
+    }
+
+    [FatKernelTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Df_BarePartitionedDisk_OneRowPerPartitionANoteForTheOneWithoutFileSystem(bool gpt)
+    {
+        using var disk = FatImage.CreatePartitioned(gpt, 16, 20, 16);
+        // Partition 3 loses its boot sector: no file system to mount.
+        using (var f = new System.IO.FileStream(disk.Path, System.IO.FileMode.Open))
+        {
+            f.Position = disk.PartitionStartSector(3) * 512;
+            f.Write(new byte[512]);
+        }
+        var run = Tool.Run(disk.Folder, "df", disk.Name);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("Filesystem", run.Lines[0]);
+        Assert.Equal(3, run.Lines.Length);
+        var first = run.Lines[1].Split(' ', System.StringSplitOptions.RemoveEmptyEntries);
+        var second = run.Lines[2].Split(' ', System.StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([disk.Name + ":1", "msdos"], first.Take(2));
+        Assert.Equal([disk.Name + ":2", "msdos"], second.Take(2));
+        Assert.InRange(long.Parse(first[2]), 15 * 1024, 16 * 1024);
+        Assert.InRange(long.Parse(second[2]), 19 * 1024, 20 * 1024);
+        Assert.StartsWith("rumpctl: note: " + disk.Name + ":3: ", run.Stderr);
+        Assert.Contains("partition 3: no file system this kernel mounts; not shown", run.Stderr);
+        // One partition named: that one only, as before.
+        var one = Tool.Run(disk.Folder, "df", disk.Name + ":2");
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.Equal(2, one.Lines.Length);
+        Assert.StartsWith(disk.Name + ":2 ", one.Lines[1]);
+    }
 }

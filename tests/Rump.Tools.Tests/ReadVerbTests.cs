@@ -166,6 +166,100 @@ public sealed class ReadVerbTests
         Assert.InRange(totalKiB, 15 * 1024, 16 * 1024);   // data area of a 16 MiB FAT16
     }
 
+    /// <summary>
+    /// FAT16 with AAA.TXT, SUB (a directory) and ZZZ.TXT, then SUB's cluster chain made a loop: the FAT entry of its
+    /// first cluster points to itself in both FAT copies. The kernel answers EIO for SUB (stat sizes the chain).
+    /// </summary>
+    private static FatImage LoopedSubdirectory()
+    {
+        var image = FatImage.Create(16, 16 * 1024, name: "loop.img");
+        image.Put("/AAA.TXT", "a\n");
+        image.Mkdir("/SUB");
+        image.Put("/SUB/IN.TXT", "in\n");
+        image.Put("/ZZZ.TXT", "z\n");
+        var bytes = File.ReadAllBytes(image.Path);
+        int bytesPerSector = BitConverter.ToUInt16(bytes, 11), reserved = BitConverter.ToUInt16(bytes, 14);
+        int fats = bytes[16], rootEntries = BitConverter.ToUInt16(bytes, 17), fatSectors = BitConverter.ToUInt16(bytes, 22);
+        var root = (reserved + fats * fatSectors) * bytesPerSector;
+        var cluster = -1;
+        for (var entry = root; entry < root + rootEntries * 32; entry += 32)
+        {
+            if (Encoding.ASCII.GetString(bytes, entry, 11) == "SUB        ")
+                cluster = BitConverter.ToUInt16(bytes, entry + 26);
+        }
+        Assert.True(cluster >= 2, "SUB not found in the root directory");
+        for (var fat = 0; fat < fats; fat++)
+            BitConverter.TryWriteBytes(bytes.AsSpan((reserved + fat * fatSectors) * bytesPerSector + cluster * 2, 2), (ushort)cluster);
+        File.WriteAllBytes(image.Path, bytes);
+        return image;
+    }
+
+    [FatKernelFact]
+    public void LsLong_OneEntryCannotBeStated_ReportsItListsTheOthersExitsOne()
+    {
+        using var image = LoopedSubdirectory();
+        var run = Tool.Run(image.Folder, "ls", "-l", image.Name + ":/");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/SUB: Input/output error\n", run.Stderr);
+        Assert.Equal(3, run.Lines.Length);
+        Assert.EndsWith(" AAA.TXT", run.Lines[0]);
+        Assert.Matches(@"^d\?{9} \? \? \? \? +\? SUB$", run.Lines[1]);
+        Assert.EndsWith(" ZZZ.TXT", run.Lines[2]);
+        Assert.Equal(["AAA.TXT", "SUB", "ZZZ.TXT"], Tool.Run(image.Folder, "ls", image.Name + ":/").Lines);
+    }
+
+    [FatKernelFact]
+    public void Tree_UnreadableDirectory_ReportedAndTheWalkGoesOn()
+    {
+        using var image = LoopedSubdirectory();
+        var run = Tool.Run(image.Folder, "tree", image.Name);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("rumpctl: " + image.Name + ":/SUB: Input/output error", run.Stderr);
+        Assert.Equal([image.Name + ":/", "├── AAA.TXT", "├── SUB", "└── ZZZ.TXT", "1 directory, 2 files"], run.Lines);
+    }
+
+    [FatKernelFact]
+    public void StatAndDf_SeveralOperandsOneFailing_ReportEachAndGoOn()
+    {
+        using var image = LoopedSubdirectory();
+        var stat = Tool.Run(image.Folder, "stat", image.Name + ":/AAA.TXT", image.Name + ":/SUB", image.Name + ":/ZZZ.TXT");
+        Assert.Equal(1, stat.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/SUB: Input/output error\n", stat.Stderr);
+        Assert.Equal(["  File: " + image.Name + ":/AAA.TXT", "  File: " + image.Name + ":/ZZZ.TXT"], stat.Lines.Where(l => l.StartsWith("  File:")));
+        File.WriteAllText(Path.Combine(image.Folder, "not-fat.img"), new string('x', 4096));
+        var df = Tool.Run(image.Folder, "df", "not-fat.img", image.Name);
+        Assert.Equal(1, df.ExitCode);
+        Assert.StartsWith("rumpctl: not-fat.img: ", df.Stderr);
+        Assert.Equal(2, df.Lines.Length);
+        Assert.StartsWith(image.Name + " ", df.Lines[1]);
+    }
+
+    [FatKernelFact]
+    public void Ls_LongNameOverNameMaxUtf8Bytes_ShownByItsShortNameWhichCatReads()
+    {
+        // 250 UTF-16 units is a legal FAT long name; mcopy stores what its own conversion keeps of it, a name of
+        // 88 UTF-16 units that takes 261 UTF-8 bytes: more than NAME_MAX, so no path can name it.
+        using var image = FatImage.Create(16, 16 * 1024, name: "u.img");
+        File.WriteAllText(Path.Combine(image.Folder, "hello.txt"), "hello\n");
+        RealTools.RunIn(image.Folder, "mcopy", "-i", image.MtoolsImage, "hello.txt", "::/" + string.Concat(Enumerable.Repeat("日", 250)));
+        RealTools.RunIn(image.Folder, "mcopy", "-i", image.MtoolsImage, "hello.txt", "::/" + string.Concat(Enumerable.Repeat("日", 85)));
+        var onDisk = image.ListNames("/");
+        Assert.Contains(onDisk, n => Encoding.UTF8.GetByteCount(n) > 255);
+        var ls = Tool.Run(image.Folder, "ls", image.Name + ":/");
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Equal(2, ls.Lines.Length);
+        Assert.Contains(string.Concat(Enumerable.Repeat("日", 85)), ls.Lines);   // 255 bytes: still the long name
+        var alias = ls.Lines.Single(l => l != string.Concat(Enumerable.Repeat("日", 85)));
+        Assert.Matches(@"^[^.]{1,8}~\d+$", alias);
+        var cat = Tool.Run(image.Folder, "cat", image.Name + ":/" + alias);
+        Assert.True(cat.ExitCode == 0, cat.ToString());
+        Assert.Equal("hello\n", cat.Stdout);
+        // Creating such a name stays ENAMETOOLONG (NAME_MAX counts UTF-8 bytes).
+        var cp = Tool.Run(image.Folder, "cp", "hello.txt", image.Name + ":/" + string.Concat(Enumerable.Repeat("日", 86)));
+        Assert.Equal(1, cp.ExitCode);
+        Assert.Contains("File name too long", cp.Stderr);
+    }
+
     [FatKernelFact]
     public void Demo_NoArguments_PrintsBannerLinkSummaryAndTheSampleImage()
     {
@@ -179,6 +273,8 @@ public sealed class ReadVerbTests
         Assert.Contains("Readme.txt", run.Stdout);
         Assert.Contains("Ünïcödé — naïve café.txt", run.Stdout);
         Assert.Contains("日本語の写真.txt", run.Stdout);
+        // The hints name `rumpctl`; before it is published, the tool says how to run it.
+        Assert.Contains("dotnet run --project tools/rumpctl -- ARGS", run.Stdout);
     }
 
     [FatKernelFact]

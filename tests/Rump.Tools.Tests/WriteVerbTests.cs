@@ -309,4 +309,105 @@ public sealed class WriteVerbTests
         AssertClean(image);
         Assert.Equal(Pattern(300_000, 8), image.Read("/f.bin"));
     }
+
+    private static FatImage DotImage()
+    {
+        var image = FatImage.Create(16, 16 * 1024);
+        image.Mkdir("/deep", "/deep/a", "/D2", "/DOCS");
+        image.Put("/D2/x", "x");
+        image.Put("/DOCS/y", "y");
+        image.Put("/empty.dat", "");
+        return image;
+    }
+
+    private static readonly string[] DotImageTree = ["/D2/", "/D2/x", "/deep/", "/deep/a/", "/DOCS/", "/DOCS/y", "/empty.dat"];
+
+    [FatKernelTheory]
+    [InlineData("/deep/a/..")]
+    [InlineData("/D2/.")]
+    [InlineData("/D2/..")]
+    [InlineData("/.")]
+    public void RmRecursive_DotOrDotDotLast_RefusedLikeGnuRmNothingRemoved(string path)
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, "rm", "-r", "-f", image.Name + ":" + path);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: refusing to remove '.' or '..' directory: skipping '" + image.Name + ":" + path + "'\n", run.Stderr);
+        AssertClean(image);
+        Assert.Equal(DotImageTree.Order(StringComparer.Ordinal), image.ListRecursive().Order(StringComparer.Ordinal));
+    }
+
+    [FatKernelTheory]
+    [InlineData("/DOCS/.")]
+    [InlineData("/deep/a/..")]
+    public void Mv_DotOrDotDotSource_EinvalNothingRenamed(string path)
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, "mv", image.Name + ":" + path, image.Name + ":/D2");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":" + path + ": Invalid argument\n", run.Stderr);
+        AssertClean(image);
+        Assert.Equal(DotImageTree.Order(StringComparer.Ordinal), image.ListRecursive().Order(StringComparer.Ordinal));
+    }
+
+    [FatKernelFact]
+    public void MkdirParents_DotDotInTheMiddle_CreatesEachComponentAsWritten()
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, "mkdir", "-p", image.Name + ":/a/../b/./c");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.Contains("/a/", image.ListRecursive());
+        Assert.Contains("/b/c/", image.ListRecursive());
+        // Without -p, the directory ".." steps out of must exist, as namei requires.
+        run = Tool.Run(image.Folder, "mkdir", image.Name + ":/q/../r");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/q: No such file or directory\n", run.Stderr);
+        Assert.DoesNotContain("/r/", image.ListRecursive());
+    }
+
+    [FatKernelTheory]
+    [InlineData("rm", "/empty.dat/")]
+    [InlineData("cat", "/empty.dat/")]
+    [InlineData("cat", "/empty.dat/.")]
+    [InlineData("stat", "/empty.dat/")]
+    [InlineData("ls", "/empty.dat/")]
+    public void TrailingSlashOnAFile_NotADirectoryAndNothingRemoved(string verb, string path)
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, verb, image.Name + ":" + path);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/empty.dat/: Not a directory\n", run.Stderr);
+        AssertClean(image);
+        Assert.Contains("/empty.dat", image.ListRecursive());
+    }
+
+    [FatKernelFact]
+    public void DotDotAfterAFileOrMissingName_ErrorsAsNamei_AfterADirectoryWorks()
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, "cat", image.Name + ":/empty.dat/../D2/x");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/empty.dat: Not a directory\n", run.Stderr);
+        run = Tool.Run(image.Folder, "rm", image.Name + ":/nope/../D2/x");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("rumpctl: " + image.Name + ":/nope: No such file or directory\n", run.Stderr);
+        Assert.Contains("/D2/x", image.ListRecursive());
+        run = Tool.Run(image.Folder, "rm", "-r", image.Name + ":/DOCS/../deep/a/");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertClean(image);
+        Assert.DoesNotContain("/deep/a/", image.ListRecursive());
+        Assert.Contains("/deep/", image.ListRecursive());
+    }
+
+    [FatKernelFact]
+    public void Mv_FileToANewNameWithTrailingSlash_NotADirectory()
+    {
+        using var image = DotImage();
+        var run = Tool.Run(image.Folder, "mv", image.Name + ":/D2/x", image.Name + ":/new/");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Not a directory", run.Stderr);
+        AssertClean(image);
+        Assert.Contains("/D2/x", image.ListRecursive());
+    }
 }

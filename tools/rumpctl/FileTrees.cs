@@ -194,7 +194,7 @@ public sealed class ImageTree : IFileTree
             return from;
         }
         var prefix = "";
-        foreach (var part in ImageSpec.Parent(to).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in ImageSpec.Parent(to.TrimEnd('/')).Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             prefix += "/" + part;
             var stepErr = _sys.Stat(Mount.KernelPath(prefix), out var st);

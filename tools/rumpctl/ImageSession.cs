@@ -36,6 +36,7 @@ public sealed class ImageSession : IDisposable
     private readonly Dictionary<string, string> _devices = new(StringComparer.Ordinal);        // full image path → /dev/imgN
     private readonly HashSet<string> _readOnlyDevices = new(StringComparer.Ordinal);          // /dev/imgN attached read-only
     private readonly Dictionary<string, MountedImage> _mounts = new(StringComparer.Ordinal);   // device → mount
+    private readonly Dictionary<string, List<string>> _scanLines = new(StringComparer.Ordinal); // /dev/imgN → what the partition scan logged
     private readonly XenHosting? _xen;
     private readonly List<string> _kernelLines;   // the kernel console (lock it: kernel threads append)
     private bool _closed;
@@ -185,6 +186,17 @@ public sealed class ImageSession : IDisposable
                                                          || l.StartsWith("ffs:", StringComparison.Ordinal) || l.StartsWith("cd9660:", StringComparison.Ordinal)).ToList();
     }
 
+    /// <summary>
+    /// Kernel console lines from <paramref name="start"/> on that the partition scan wrote about a problem with disk
+    /// <paramref name="key"/> ("dk: img0: …"; not the "dk: img0p1 at img0" attach lines).
+    /// </summary>
+    private List<string> ScanLines(int start, string key)
+    {
+        var prefix = "dk: " + key.Substring(key.LastIndexOf('/') + 1) + ": ";
+        lock (_kernelLines)
+            return _kernelLines.Skip(start).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+
     private int KernelLineCount
     {
         get
@@ -229,6 +241,7 @@ public sealed class ImageSession : IDisposable
         // Under xen the image is first a virtual disk of the domain; the kernel finds it by this path.
         _xen?.AttachImage(fullPath, readOnly);
         // Read-only sessions share the image with other readers; a writer locks it (EBUSY for the others).
+        var linesBefore = KernelLineCount;
         var err = Sys.EtfsRegister(key, fullPath, readOnly ? EtfsType.BlockReadOnly : EtfsType.Block, 0, size);
         if (err == (int)Errno.EBUSY)
             throw ImageInUse(spec.Image);
@@ -239,6 +252,15 @@ public sealed class ImageSession : IDisposable
         _devices.Add(fullPath, key);
         if (readOnly)
             _readOnlyDevices.Add(key);
+        // What the dev faction's partition scan said about this disk (a partition past the end of the image, a
+        // corrupt table): a warning the user sees, and the reason "no partition N" gives.
+        var scanLines = ScanLines(linesBefore, key);
+        _scanLines[key] = scanLines;
+        if (!_options.Verbose)
+        {
+            foreach (var line in scanLines)
+                _console.Error.WriteLine("rumpctl: warning: " + spec.Image + ": kernel: " + line);
+        }
         return key;
     }
 
@@ -291,7 +313,7 @@ public sealed class ImageSession : IDisposable
 
         if (spec.Partition is not null && (spec.Partition == 0 || Sys.Stat(device, out _) != 0))
             throw new ToolException(spec.Image + (spec.Partition == 0 ? ": partition 0 does not exist; partitions are numbered from 1" : ": no partition " + spec.Partition)
-                                    + " (" + DescribePartitions(spec) + ")");
+                                    + SkippedBecause(key, spec.Partition.Value) + " (" + DescribePartitions(spec) + ")");
 
         readOnly |= _readOnlyDevices.Contains(key);
         var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
@@ -364,6 +386,32 @@ public sealed class ImageSession : IDisposable
             list.Add(new PartitionInfo(n, device, size, fsType, usage));
         }
         return list;
+    }
+
+    /// <summary>
+    /// Why the scan did not attach partition <paramref name="number"/>, from its log line ("MBR partition 2 (…) ends
+    /// past the end of the disk …"): ": the table has it, but …"; "" when the scan said nothing about it.
+    /// </summary>
+    private string SkippedBecause(string key, int number)
+    {
+        if (number <= 0 || !_scanLines.TryGetValue(key, out var lines))
+            return "";
+        var marker = " partition " + number.ToString(CultureInfo.InvariantCulture) + " (";
+        foreach (var line in lines)
+        {
+            var at = line.IndexOf(marker, StringComparison.Ordinal);
+            if (at < 0)
+                continue;
+            var text = line.Substring(line.IndexOf(':', 4) + 2);   // past "dk: imgN: "
+            foreach (var tail in new[] { "; not attached", "; skipped" })
+            {
+                var cut = text.IndexOf(tail, StringComparison.Ordinal);
+                if (cut > 0)
+                    text = text.Substring(0, cut);
+            }
+            return ": the partition table has it, but the kernel did not attach it: " + text;
+        }
+        return "";
     }
 
     private string DescribePartitions(ImageSpec spec)

@@ -21,6 +21,28 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
     /// <summary>How errors and listings show this location: as the user wrote the image, with a normalized path.</summary>
     public string Display => Text;
 
+    /// <summary>The operand as the user wrote it (for messages about its spelling, e.g. a last component "..").</summary>
+    public string Argument { get; init; } = Text;
+
+    /// <summary>The path after the image and partition as the user wrote it ("/" when none).</summary>
+    public string RawPath { get; init; } = Path;
+
+    /// <summary>True when the last component as written is <c>.</c> or <c>..</c> (rm and mv refuse such a source).</summary>
+    public bool EndsInDotOrDotDot { get; init; }
+
+    /// <summary>
+    /// The directories a <c>..</c> stepped out of (normalized), in order. namei would have looked each one up and
+    /// required a directory (<c>/file/../x</c> is ENOTDIR, <c>/missing/../x</c> ENOENT); the lexical <see cref="Path"/>
+    /// no longer contains them, so the tool checks them before using the path (<see cref="VerbContext.Tree"/>).
+    /// </summary>
+    public IReadOnlyList<string> DotDotParents { get; init; } = [];
+
+    /// <summary>
+    /// The path to hand the kernel for the operand itself: <see cref="Path"/> with the trailing slash kept, so that
+    /// namei answers ENOTDIR for a non-directory (<c>rm disk.img:/file/</c>, <c>cat disk.img:/file/.</c>), as POSIX says.
+    /// </summary>
+    public string Subject => TrailingSlash && Path != "/" ? Path + "/" : Path;
+
     /// <summary>The display form of another path on the same image and partition.</summary>
     public string DisplayOf(string pathInImage)
     {
@@ -34,8 +56,13 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
     /// <summary>The same image and partition, another path.</summary>
     public ImageSpec WithPath(string pathInImage)
     {
-        var normalized = NormalizePath(pathInImage, out var trailing);
-        return this with { Path = normalized, HasPath = true, TrailingSlash = trailing, Text = DisplayOf(normalized) };
+        var normalized = NormalizePath(pathInImage, out var trailing, out var endsInDot, out var dotDotParents);
+        var text = DisplayOf(normalized);
+        return this with
+        {
+            Path = normalized, HasPath = true, TrailingSlash = trailing, Text = text, Argument = DisplayOf(pathInImage),
+            RawPath = pathInImage, EndsInDotOrDotDot = endsInDot, DotDotParents = dotDotParents,
+        };
     }
 
     /// <summary>True when <paramref name="text"/> names a location on an image (contains a valid <c>:</c> split).</summary>
@@ -125,13 +152,16 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
             var rest = text.Substring(colon + 1);
             if (TrySplitRest(rest, out var partition, out var path, out var hasPath))
             {
-                var normalized = NormalizePath(path, out var trailing);
+                var normalized = NormalizePath(path, out var trailing, out var endsInDot, out var dotDotParents);
                 var display = new StringBuilder(image);
                 if (partition is int p)
                     display.Append(':').Append(p.ToString(CultureInfo.InvariantCulture));
                 if (hasPath)
                     display.Append(':').Append(normalized);
-                candidates.Add(new ImageSpec(image, partition, normalized, hasPath, trailing, display.ToString()));
+                candidates.Add(new ImageSpec(image, partition, normalized, hasPath, trailing, display.ToString())
+                {
+                    Argument = text, RawPath = path, EndsInDotOrDotDot = endsInDot, DotDotParents = dotDotParents,
+                });
             }
         }
         foreach (var candidate in candidates)
@@ -192,29 +222,41 @@ public sealed record ImageSpec(string Image, int? Partition, string Path, bool H
     /// <summary>
     /// Collapses repeated slashes, <c>.</c> and <c>..</c> components. <c>..</c> is resolved here, inside the
     /// image, and stops at the image's root (as <c>/..</c> is <c>/</c>): a path must never leave the mounted
-    /// file system for the kernel's own tree (the image is mounted at /mnt inside the kernel). FAT has no
-    /// symbolic links, so the lexical result is the path the kernel would resolve.
+    /// file system for the kernel's own tree (the image is mounted at /mnt inside the kernel). The result is what
+    /// namei resolves only when every directory a <c>..</c> steps out of exists and is a directory (the caller
+    /// checks <paramref name="dotDotParents"/>) and no symbolic link precedes a <c>..</c> (FAT has none). A last
+    /// <c>.</c> or <c>..</c> sets <paramref name="trailingSlash"/>: it names a directory, as "dir/" does.
     /// </summary>
-    public static string NormalizePath(string path, out bool trailingSlash)
+    public static string NormalizePath(string path, out bool trailingSlash, out bool endsInDotOrDotDot, out IReadOnlyList<string> dotDotParents)
     {
         trailingSlash = path.Length > 1 && (path.EndsWith('/') || path.EndsWith("/.", StringComparison.Ordinal) || path.EndsWith("/..", StringComparison.Ordinal));
+        var raw = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        endsInDotOrDotDot = raw.Length > 0 && raw[^1] is "." or "..";
+        var parents = new List<string>();
         var parts = new List<string>();
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in raw)
         {
             if (part == ".")
                 continue;
             if (part == "..")
             {
                 if (parts.Count > 0)
+                {
+                    parents.Add("/" + string.Join('/', parts));
                     parts.RemoveAt(parts.Count - 1);
+                }
                 continue;
             }
             parts.Add(part);
         }
         if (parts.Count == 0)
             trailingSlash = false;
+        dotDotParents = parents;
         return "/" + string.Join('/', parts);
     }
+
+    /// <inheritdoc cref="NormalizePath(string, out bool, out bool, out IReadOnlyList{string})"/>
+    public static string NormalizePath(string path, out bool trailingSlash) => NormalizePath(path, out trailingSlash, out _, out _);
 
     /// <summary>The last component of a normalized path ("" for the root).</summary>
     public static string BaseName(string path)

@@ -54,7 +54,23 @@ public sealed class VerbContext
     /// <summary>True when <paramref name="fullPath"/> (links resolved) is an image this command has mounted.</summary>
     public bool IsImageInUse(string fullPath) => _images.Contains(fullPath);
 
-    public ImageTree Tree(ImageSpec spec, bool readOnly = false) => new(Session.Sys, Mount(spec, readOnly));
+    /// <summary>
+    /// The mounted file system of <paramref name="spec"/>; unless <paramref name="walkDotDot"/> is false, each directory
+    /// a <c>..</c> of its path stepped out of is checked as namei would have (missing: ENOENT, a file: ENOTDIR).
+    /// </summary>
+    public ImageTree Tree(ImageSpec spec, bool readOnly = false, bool walkDotDot = true)
+    {
+        var tree = new ImageTree(Session.Sys, Mount(spec, readOnly));
+        if (walkDotDot)
+        {
+            foreach (var parent in spec.DotDotParents)
+            {
+                if (!FileMode.IsDir(tree.Stat(parent).Mode))
+                    throw new ToolErrnoException((int)Errno.ENOTDIR, tree.Display(parent));
+            }
+        }
+        return tree;
+    }
 
     /// <summary>Runs <paramref name="action"/> for each operand; a failure is printed and the next operand runs.</summary>
     public void ForEach<T>(IEnumerable<T> operands, Action<T> action)

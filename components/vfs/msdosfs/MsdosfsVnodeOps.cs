@@ -520,8 +520,13 @@ internal sealed class MsdosfsVnodeOps : VnodeOps
                     fileno = MsdosfsMount.FileId(m.KeyOf(s, dirStart));
                 byte type = s.Entry.IsDirectory ? Rump.Dirent.DT_DIR : Rump.Dirent.DT_REG;
                 long next = s.Offset + FatDirEntry.Size + (synth ? 2 : 0);
-                batch.Add((fileno, type, s.Name, next));
-                batchBytes += Rump.Dirent.RecordLength(System.Text.Encoding.UTF8.GetByteCount(s.Name));
+                // A long name of up to 255 UTF-16 units is legal on FAT but may take more than NAME_MAX (255) UTF-8
+                // bytes: no path could name it. Present the 8.3 alias instead, which lookup finds (NetBSD
+                // msdosfs_readdir: when win2unixfn cannot convert the long name, the short name is returned).
+                var name = System.Text.Encoding.UTF8.GetByteCount(s.Name) > ComponentName.NAME_MAX
+                    ? s.Entry.DIR_Name.ToDisplayName(s.Entry.DIR_NTRes) : s.Name;
+                batch.Add((fileno, type, name, next));
+                batchBytes += Rump.Dirent.RecordLength(System.Text.Encoding.UTF8.GetByteCount(name));
                 if (!s.Entry.DIR_Name.IsDot && !s.Entry.DIR_Name.IsDotDot)
                 {
                     var offsets = dir.NameOffsets ??= new Dictionary<string, long>(StringComparer.Ordinal);

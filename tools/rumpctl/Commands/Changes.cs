@@ -44,17 +44,26 @@ public static class Changes
         context.ForEach(parse.GetValue(MkdirPaths)!, argument =>
         {
             var spec = context.Spec(argument);
-            var tree = context.Tree(spec);
+            var tree = context.Tree(spec, walkDotDot: !parents);
             if (!parents)
             {
-                tree.Mkdir(spec.Path);
+                tree.Mkdir(spec.Subject);
                 return;
             }
-            var path = "";
-            foreach (var part in spec.Path.Split('/', System.StringSplitOptions.RemoveEmptyEntries))
+            // As GNU mkdir -p: each component as written, so "a/../b" creates a, then b.
+            var path = new System.Collections.Generic.List<string>();
+            foreach (var part in spec.RawPath.Split('/', System.StringSplitOptions.RemoveEmptyEntries))
             {
-                path += "/" + part;
-                tree.EnsureDirectory(path);
+                if (part == ".")
+                    continue;
+                if (part == "..")
+                {
+                    if (path.Count > 0)
+                        path.RemoveAt(path.Count - 1);
+                    continue;
+                }
+                path.Add(part);
+                tree.EnsureDirectory("/" + string.Join('/', path));
             }
         });
     }
@@ -66,23 +75,27 @@ public static class Changes
         context.ForEach(parse.GetValue(RmPaths)!, argument =>
         {
             var spec = context.Spec(argument);
+            // GNU rm (POSIX rm: "." or ".." as the last component is a diagnosed error), before any lookup.
+            if (spec.EndsInDotOrDotDot)
+                throw new ToolException("refusing to remove '.' or '..' directory: skipping '" + spec.Argument + "'");
             if (spec.Path == "/")
                 throw new ToolException(spec.DisplayOf("/") + ": refusing to remove the root directory of an image");
             var tree = context.Tree(spec);
-            if (!tree.TryStat(spec.Path, out var info))
+            // The trailing slash stays: "file/" is ENOTDIR from namei, not the file.
+            if (!tree.TryStat(spec.Subject, out var info))
             {
                 if (!force)
-                    throw new ToolErrnoException((int)Errno.ENOENT, spec.Display);
+                    throw new ToolErrnoException((int)Errno.ENOENT, tree.Display(spec.Subject));
                 return;
             }
             if (!info.IsDirectory)
             {
-                tree.Unlink(spec.Path);
+                tree.Unlink(spec.Subject);
                 return;
             }
             if (!recursive)
-                throw new ToolErrnoException((int)Errno.EISDIR, spec.Display);
-            RemoveTree(context, tree, spec.Path);
+                throw new ToolErrnoException((int)Errno.EISDIR, tree.Display(spec.Subject));
+            RemoveTree(context, tree, spec.Subject);
         });
     }
 
@@ -110,9 +123,13 @@ public static class Changes
             throw new ToolException("mv: both paths must be on an image (IMAGE:/path); to move between host and image use cp, then rm", ExitCodes.Usage);
         var source = context.Spec(sourceText);
         var target = context.Spec(targetText);
+        // rename(2) of "." or ".." is EINVAL (NetBSD namei, POSIX); the lexical path would name the directory itself.
+        if (source.EndsInDotOrDotDot)
+            throw new ToolErrnoException((int)Errno.EINVAL, source.Argument);
         var from = context.Tree(source);
         var to = context.Tree(target);
-        var destination = target.Path;
+        // Not moving into a directory: the trailing slash stays, and a file moved to "new/" is ENOTDIR (namei).
+        var destination = target.Subject;
         // An existing directory is where to move into, unless it is the source itself under another spelling
         // (FAT: `mv disk.img:/Notes disk.img:/notes` renames Notes to notes).
         if (to.TryStat(target.Path, out var info) && info.IsDirectory && target.Path != source.Path
@@ -120,6 +137,6 @@ public static class Changes
             destination = ImageSpec.Combine(target.Path, ImageSpec.BaseName(source.Path));
         if (from.Mount != to.Mount)
             throw new ToolErrnoException((int)Errno.EXDEV, target.Display);
-        from.Rename(source.Path, destination);
+        from.Rename(source.Subject, destination);
     }
 }

@@ -25,7 +25,7 @@ public static class Contents
             {
                 var spec = context.Spec(argument);
                 var tree = context.Tree(spec, readOnly: true);
-                using var reader = tree.OpenRead(spec.Path);
+                using var reader = tree.OpenRead(spec.Subject);
                 while (true)
                 {
                     context.Console.Cancellation.ThrowIfCancellationRequested();

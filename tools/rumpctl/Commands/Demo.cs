@@ -47,6 +47,8 @@ public static class Demo
         output.WriteLine("  rumpctl ls -l " + spec.Image + ":/DOCS");
         output.WriteLine("  rumpctl cat " + spec.Image + ":/README.txt");
         output.WriteLine("  rumpctl --help");
+        if (!BuiltInKernel.IsNative)
+            output.WriteLine("(`dotnet publish tools/rumpctl -c Release` makes artifacts/rumpctl/rumpctl; until then run `dotnet run --project tools/rumpctl -- ARGS`)");
     }
 
     /// <summary>The kernel's identity and linked components, from its link data.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.CommandLine;
 using System.Linq;
 
@@ -30,7 +31,7 @@ public static class Info
         {
             var spec = context.Spec(argument);
             var tree = context.Tree(spec, readOnly: true);
-            var st = tree.LStat(spec.Path);
+            var st = tree.LStat(spec.Subject);
             output.WriteLine("  File: " + spec.DisplayOf(spec.Path));
             output.WriteLine("  Size: " + Format.Number(st.Size).PadRight(15) + " Blocks: " + Format.Number(st.Blocks).PadRight(10)
                 + " IO Block: " + Format.Number(st.BlkSize).PadRight(6) + " " + Format.FileType(st.Mode, st.Size));
@@ -54,7 +55,32 @@ public static class Info
         context.ForEach(parse.GetValue(DfImages)!, argument =>
         {
             var spec = context.Spec(argument);
-            var mount = context.Mount(spec, readOnly: true);
+            // A bare partitioned disk: one row per partition that mounts, as df over several mounts (ls lists them too).
+            if (!spec.HasPath && spec.Partition is null && context.Session.HasPartitions(context.Session.Attach(spec, out _, readOnly: true)))
+            {
+                foreach (var partition in context.Session.ListPartitions(spec))
+                {
+                    var partitionSpec = spec with { Partition = partition.Number, Path = "/", HasPath = false };
+                    MountedImage mounted;
+                    try
+                    {
+                        mounted = context.Mount(partitionSpec, readOnly: true);
+                    }
+                    catch (Exception e) when (e is ToolException or ToolErrnoException)
+                    {
+                        // Not an error of the command: a partition may hold no file system (swap, unformatted).
+                        context.Console.Error.WriteLine("rumpctl: note: " + e.Message + " (partition " + partition.Number
+                            + ": no file system this kernel mounts; not shown)");
+                        continue;
+                    }
+                    AddRow(mounted);
+                }
+                return;
+            }
+            AddRow(context.Mount(spec, readOnly: true));
+        });
+        void AddRow(MountedImage mount)
+        {
             var err = context.Session.Sys.StatVfs(mount.MountPoint, out var vfs);
             if (err != 0)
                 throw new ToolErrnoException(err, mount.DisplayName);
@@ -71,7 +97,7 @@ public static class Info
                 Format.Number(total / 1024), Format.Number(used / 1024), Format.Number(avail / 1024),
                 percent + "%", Format.Number(unit), mount.Device + " on " + mount.MountPoint,
             });
-        });
+        }
         if (rows.Count == 1)
             return;
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();

@@ -50,46 +50,77 @@ public static class Listing
                 }
             }
             var tree = context.Tree(spec, readOnly: true);
-            var st = tree.Stat(spec.Path);
+            var st = tree.Stat(spec.Subject);
             if (!first)
                 context.Console.Out.WriteLine();
             first = false;
             if (!FileMode.IsDir(st.Mode))
             {
-                Print(context, tree, [(ImageSpec.BaseName(spec.Path), st)], longFormat, spec.Path);
+                Print(context, tree, [new Entry(ImageSpec.BaseName(spec.Path), Dirent.DT_UNKNOWN, st)], longFormat, spec.Path);
                 return;
             }
             if (headers)
                 context.Console.Out.WriteLine(spec.Display + ":");
-            var entries = new List<(string, RumpStat)>();
-            foreach (var (name, _) in tree.ReadDirectory(spec.Path, includeDots: all))
+            var entries = new List<Entry>();
+            foreach (var (name, type) in tree.ReadDirectory(spec.Path, includeDots: all))
             {
                 if (!all && name.StartsWith('.'))
                     continue;
                 var childPath = name is "." ? spec.Path : name is ".." ? ImageSpec.Parent(spec.Path) : ImageSpec.Combine(spec.Path, name);
-                entries.Add((name, longFormat ? tree.LStat(childPath) : default));
+                entries.Add(longFormat ? StatEntry(context, tree, name, type, childPath) : new Entry(name, type, null));
             }
-            if (all && !entries.Any(e => e.Item1 == "."))
+            if (all && !entries.Any(e => e.Name == "."))
             {
                 // The root of a FAT file system has no "." and ".." records; ls -a shows them all the same.
-                entries.Insert(0, ("..", longFormat ? tree.LStat(ImageSpec.Parent(spec.Path)) : default));
-                entries.Insert(0, (".", longFormat ? st : default));
+                entries.Insert(0, longFormat ? StatEntry(context, tree, "..", Dirent.DT_DIR, ImageSpec.Parent(spec.Path)) : new Entry("..", Dirent.DT_DIR, null));
+                entries.Insert(0, new Entry(".", Dirent.DT_DIR, st));
             }
             Print(context, tree, entries, longFormat, spec.Path);
         });
     }
 
-    private static void Print(VerbContext context, ImageTree tree, List<(string Name, RumpStat St)> entries, bool longFormat, string directory)
+    /// <summary>One name of a listing; <paramref name="St"/> is null when it was not asked for or could not be had.</summary>
+    private readonly record struct Entry(string Name, byte Type, RumpStat? St);
+
+    /// <summary>
+    /// lstat(2) of one entry for ls -l. A failure is reported (exit 1) and the entry is still listed with question
+    /// marks, as GNU ls does: one unreadable entry must not hide the others.
+    /// </summary>
+    private static Entry StatEntry(VerbContext context, ImageTree tree, string name, byte type, string path)
+    {
+        try
+        {
+            return new Entry(name, type, tree.LStat(path));
+        }
+        catch (ToolErrnoException e)
+        {
+            context.Fail(e.Message);
+            return new Entry(name, type, null);
+        }
+    }
+
+    private static void Print(VerbContext context, ImageTree tree, List<Entry> entries, bool longFormat, string directory)
     {
         var output = context.Console.Out;
         if (longFormat)
         {
-            var linkWidth = entries.Select(e => Format.Number(e.St.Nlink).Length).DefaultIfEmpty(1).Max();
-            var uidWidth = entries.Select(e => Format.Number(e.St.Uid).Length).DefaultIfEmpty(1).Max();
-            var gidWidth = entries.Select(e => Format.Number(e.St.Gid).Length).DefaultIfEmpty(1).Max();
-            var sizeWidth = entries.Select(e => Format.Number(e.St.Size).Length).DefaultIfEmpty(1).Max();
-            foreach (var (name, st) in entries)
+            var known = entries.Where(e => e.St is not null).Select(e => e.St!.Value).ToList();
+            var linkWidth = known.Select(st => Format.Number(st.Nlink).Length).Append(1).Max();
+            var uidWidth = known.Select(st => Format.Number(st.Uid).Length).Append(1).Max();
+            var gidWidth = known.Select(st => Format.Number(st.Gid).Length).Append(1).Max();
+            var sizeWidth = known.Select(st => Format.Number(st.Size).Length).Append(1).Max();
+            foreach (var (name, type, stat) in entries)
             {
+                if (stat is not RumpStat st)
+                {
+                    // GNU ls -l for an entry lstat(2) failed on: its type from the directory record, the rest unknown.
+                    output.Write(type == Dirent.DT_DIR ? 'd' : '-');
+                    output.Write("????????? ");
+                    output.Write("?".PadLeft(linkWidth) + " " + "?".PadRight(uidWidth) + " " + "?".PadRight(gidWidth) + " "
+                        + "?".PadLeft(sizeWidth) + " " + "?".PadLeft(Format.ShortTime(default).Length) + " ");
+                    output.WriteLine(name);
+                    continue;
+                }
                 output.Write(Format.Mode(st.Mode));
                 output.Write(' ');
                 output.Write(Format.Number(st.Nlink).PadLeft(linkWidth));
@@ -161,7 +192,7 @@ public static class Listing
         var spec = context.Spec(parse.GetValue(TreeLocation)!);
         var all = parse.GetValue(TreeAll);
         var tree = context.Tree(spec, readOnly: true);
-        var st = tree.Stat(spec.Path);
+        var st = tree.Stat(spec.Subject);
         var output = context.Console.Out;
         output.WriteLine(spec.HasPath ? spec.Display : spec.DisplayOf(spec.Path));
         if (!FileMode.IsDir(st.Mode))
@@ -171,9 +202,20 @@ public static class Listing
         output.WriteLine();
         output.WriteLine(directories + (directories == 1 ? " directory, " : " directories, ") + files + (files == 1 ? " file" : " files"));
 
+        // A directory that cannot be read (or an entry that cannot be stat'ed) is reported and the walk goes on with
+        // its siblings, as tree(1) and ls -R do; the exit code is then 1.
         void Walk(string directory, string indent)
         {
-            var entries = tree.ReadDirectory(directory, includeDots: false).Where(e => all || !e.Name.StartsWith('.')).ToList();
+            List<(string Name, byte Type)> entries;
+            try
+            {
+                entries = tree.ReadDirectory(directory, includeDots: false).Where(e => all || !e.Name.StartsWith('.')).ToList();
+            }
+            catch (ToolErrnoException e)
+            {
+                context.Fail(e.Message);
+                return;
+            }
             for (var i = 0; i < entries.Count; i++)
             {
                 context.Console.Cancellation.ThrowIfCancellationRequested();
@@ -181,7 +223,16 @@ public static class Listing
                 var last = i == entries.Count - 1;
                 output.WriteLine(indent + (last ? "└── " : "├── ") + name);
                 var path = ImageSpec.Combine(directory, name);
-                var isDirectory = type == Dirent.DT_DIR || (type == Dirent.DT_UNKNOWN && FileMode.IsDir(tree.LStat(path).Mode));
+                bool isDirectory;
+                try
+                {
+                    isDirectory = type == Dirent.DT_DIR || (type == Dirent.DT_UNKNOWN && FileMode.IsDir(tree.LStat(path).Mode));
+                }
+                catch (ToolErrnoException e)
+                {
+                    context.Fail(e.Message);
+                    continue;
+                }
                 if (isDirectory)
                 {
                     directories++;

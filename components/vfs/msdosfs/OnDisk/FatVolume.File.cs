@@ -124,7 +124,10 @@ internal sealed partial class FatVolume
             return error;
         if (offset > size && (error = ZeroRange(node, size, offset)) != 0)
             return error;
-        if ((error = Transfer(node, offset, default, data, write: true)) != 0)
+        // Nothing of the file lies past this write's end (end >= old size): the rest of its last sector is past EOF,
+        // where no byte is ever read (growth zero fills), so that sector is written zero padded without reading it
+        // first — NetBSD's msdosfs_write takes a fresh cleared block (getblk + clrbuf) for a write that reaches EOF.
+        if ((error = Transfer(node, offset, default, data, write: true, tailPastEof: end >= size)) != 0)
             return error;
         nwritten = data.Length;
         if (end > size)
@@ -270,7 +273,7 @@ internal sealed partial class FatVolume
     /// Moves bytes between the caller and the file's clusters, merging physically contiguous clusters into
     /// one device request; unaligned sector heads and tails go through the scratch sector.
     /// </summary>
-    private int Transfer(FatNode node, long offset, Span<byte> readInto, ReadOnlySpan<byte> writeFrom, bool write)
+    private int Transfer(FatNode node, long offset, Span<byte> readInto, ReadOnlySpan<byte> writeFrom, bool write, bool tailPastEof = false)
     {
         int total = write ? writeFrom.Length : readInto.Length;
         int done = 0;
@@ -300,7 +303,7 @@ internal sealed partial class FatVolume
             }
             int n = (int)Math.Min(runBytes, total - done);
             long dev = Geometry.ClusterOffset(cluster) + inCluster;
-            error = write ? WriteDevice(dev, writeFrom.Slice(done, n)) : ReadDevice(dev, readInto.Slice(done, n));
+            error = write ? WriteDevice(dev, writeFrom.Slice(done, n), tailPastEof && done + n == total) : ReadDevice(dev, readInto.Slice(done, n));
             if (error != 0)
                 return error;
             done += n;
@@ -337,11 +340,37 @@ internal sealed partial class FatVolume
         return 0;
     }
 
-    private int WriteDevice(long dev, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Writes any byte range of the device; unaligned sector parts are merged into the sector read through the scratch
+    /// sector, except a last partial sector whose rest is past EOF (<paramref name="zeroTail"/>): that one is zero padded
+    /// without a read, and a short write (a small file) goes out as one request through the bounce buffer.
+    /// </summary>
+    private int WriteDevice(long dev, ReadOnlySpan<byte> data, bool zeroTail = false)
     {
         int bps = Geometry.BytesPerSector;
         if (dev + data.Length > Device.SizeBytes)
             return Errno.EIO;
+        if (zeroTail && (dev & (bps - 1)) == 0 && (data.Length & (bps - 1)) != 0)
+        {
+            int padded = (data.Length + bps - 1) & ~(bps - 1);
+            if (dev + padded <= Device.SizeBytes)
+            {
+                if (padded <= TailBounceBytes)
+                {
+                    var bounce = _tailBounce ??= new byte[TailBounceBytes];
+                    data.CopyTo(bounce);
+                    bounce.AsSpan(data.Length, padded - data.Length).Clear();
+                    return Device.Write(dev, bounce.AsSpan(0, padded));
+                }
+                int aligned = data.Length & ~(bps - 1);
+                int error = Device.Write(dev, data.Slice(0, aligned));
+                if (error != 0)
+                    return error;
+                _sector.AsSpan().Clear();
+                data.Slice(aligned).CopyTo(_sector);
+                return Device.Write(dev + aligned, _sector);
+            }
+        }
         while (data.Length > 0)
         {
             int inSector = (int)(dev & (bps - 1));
@@ -367,6 +396,11 @@ internal sealed partial class FatVolume
         }
         return 0;
     }
+
+    /// <summary>Largest write sent as one zero-padded request through <see cref="_tailBounce"/> (bigger ones: two requests).</summary>
+    private const int TailBounceBytes = 64 * 1024;
+
+    private byte[]? _tailBounce;
 
     /// <summary>Frees an unlinked node's clusters (NetBSD: msdosfs_inactive of a removed file).</summary>
     public int ReleaseClusters(FatNode node)

@@ -115,24 +115,27 @@ internal sealed partial class FatVolume
     public int Sync(bool flushDevice = true)
     {
         int error = Commit();
+        if (error == 0)
+            error = WriteFsInfo();
         if (error != 0)
             return error;
         return flushDevice && !ReadOnly ? Device.Flush() : 0;
     }
 
     /// <summary>
-    /// The end of a changing operation: the changed FAT sectors and the FSInfo hints go to the device, so the
-    /// image is consistent between operations, but the device's write cache is not flushed — like NetBSD's
-    /// msdosfs, which writes metadata with bwrite and leaves the cache flush to fsync, sync and unmount. (A flush
-    /// per operation was an fsync of the image file per created or removed file on the posix target.)
+    /// The end of a changing operation: the changed FAT sectors go to the device, so the image is consistent between
+    /// operations, but the device's write cache is not flushed — like NetBSD's msdosfs, which writes metadata with
+    /// bwrite and leaves the cache flush to fsync, sync and unmount. (A flush per operation was an fsync of the image
+    /// file per created or removed file on the posix target.) The FSInfo hints wait for <see cref="Sync"/> (sync,
+    /// the syncer, fsync, unmount), as NetBSD's msdosfs_fsiflush does: they are hints, and fsck.fat recounts them.
     /// </summary>
-    public int Commit()
+    public int Commit() => ReadOnly ? 0 : Fat.Flush();
+
+    /// <summary>msdosfs_fsiflush: the FSInfo free-count and next-free hints, when they changed since last written.</summary>
+    private int WriteFsInfo()
     {
         if (ReadOnly)
             return 0;
-        int error = Fat.Flush();
-        if (error != 0)
-            return error;
         if (Geometry.Type == FatType.Fat32 && Geometry.FsInfoSector != 0 && _fsInfo.HasSignatures
             && (_fsInfo.FSI_Free_Count != Fat.FreeCount || _fsInfo.FSI_Nxt_Free != Fat.NextFree || !_fsInfoWritten))
         {
@@ -141,7 +144,8 @@ internal sealed partial class FatVolume
             _fsInfo.FSI_Free_Count = Fat.FreeCount;
             _fsInfo.FSI_Nxt_Free = Fat.NextFree;
             _fsInfo.WriteHints(_fsInfoSector);
-            if ((error = Device.Write(off, _fsInfoSector)) != 0)
+            int error = Device.Write(off, _fsInfoSector);
+            if (error != 0)
                 return error;
             _fsInfoWritten = true;
         }
