@@ -7,7 +7,7 @@ namespace Rump.Tools;
 
 /// <summary>
 /// What the copy, tree and listing code needs to know of one entry. <paramref name="Dev"/> and <paramref name="Ino"/>
-/// identify the file inside a kernel (0 where unknown): two names of one file compare equal.
+/// identify the file inside a kernel or on the host (0 where unknown): two names of one file compare equal.
 /// </summary>
 public readonly record struct EntryInfo(bool IsDirectory, bool IsRegular, long Size, DateTimeOffset ModifiedUtc, ulong Dev = 0, ulong Ino = 0)
 {
