@@ -331,6 +331,17 @@ internal static class Vfs
         return first != 0 ? first : e2;
     }
 
+    /// <summary>Makes <paramref name="vp"/> (its reference handed over, or null) the process's current directory and releases the old one.</summary>
+    public static void SetCwd(Proc p, Vnode? vp)
+    {
+        p.Lock.Enter();
+        var old = p.Cwd as Vnode;
+        p.Cwd = vp;
+        p.Lock.Exit();
+        if (old is not null)
+            VCache.Rele(old);
+    }
+
     /// <summary>
     /// vfs_shutdown (a clean halt, not a panic): syncs every file system, then unmounts them newest first with
     /// MNT_FORCE, as NetBSD's vfs_shutdown1/vfs_unmountall do, so a host that disposes the kernel without unmounting
@@ -340,12 +351,7 @@ internal static class Vfs
     public static void Shutdown(Proc p, Cred cred)
     {
         SyncAll(wait: true, cred);
-        p.Lock.Enter();
-        var cwd = p.Cwd as Vnode;
-        p.Cwd = null;
-        p.Lock.Exit();
-        if (cwd is not null)
-            VCache.Rele(cwd);
+        SetCwd(p, null);
         var mounts = Mounts();
         for (int i = mounts.Length - 1; i >= 0; i--)
         {

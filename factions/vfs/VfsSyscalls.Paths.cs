@@ -308,13 +308,7 @@ internal static partial class VfsSyscalls
             VCache.Rele(vp);
             return error;
         }
-        var p = l.Proc;
-        p.Lock.Enter();
-        var old = p.Cwd as Vnode;
-        p.Cwd = vp;
-        p.Lock.Exit();
-        if (old is not null)
-            VCache.Rele(old);
+        Vfs.SetCwd(l.Proc, vp);
         return 0;
     }
 
