@@ -126,8 +126,8 @@ internal sealed partial class FatVolume
     /// The end of a changing operation: the changed FAT sectors go to the device, so the image is consistent between
     /// operations, but the device's write cache is not flushed — like NetBSD's msdosfs, which writes metadata with
     /// bwrite and leaves the cache flush to fsync, sync and unmount. (A flush per operation was an fsync of the image
-    /// file per created or removed file on the posix target.) The FSInfo hints wait for <see cref="Sync"/> (sync,
-    /// the syncer, fsync, unmount), as NetBSD's msdosfs_fsiflush does: they are hints, and fsck.fat recounts them.
+    /// file per created or removed file on the posix target.) The FSInfo hints wait for <see cref="Sync"/> (sync(2),
+    /// the syncer, O_SYNC writes, unmount), as NetBSD's msdosfs_fsiflush does: they are hints, and fsck.fat recounts them.
     /// </summary>
     public int Commit() => ReadOnly ? 0 : Fat.Flush();
 
