@@ -22,7 +22,10 @@ public sealed class KernelChoiceTests
         using var image = FatImage.Create(12, 1440);
         var run = Tool.Run(image.Folder, "ls", "--components", "msdosfs,nosuchdriver", image.Name + ":/");
         Assert.Equal(ExitCodes.Kernel, run.ExitCode);
-        Assert.Contains("does not link component(s) nosuchdriver; there is no component nosuchdriver in ", run.Stderr);
+        Assert.Contains("does not link component(s) nosuchdriver (it links: ", run.Stderr);
+        Assert.Contains("msdosfs", run.Stderr);
+        Assert.Contains("); there is no component nosuchdriver in ", run.Stderr);
+        Assert.DoesNotContain("kernel the built-in", run.Stderr);
         Assert.DoesNotContain("-p:RumpComponents=", run.Stderr);
     }
 

@@ -85,6 +85,13 @@ public sealed class PartitionTests
         Assert.Contains("rumpctl: " + disk.Name + ": no partition 2: the partition table has it, but the kernel did not attach it: MBR partition 2 (", p2.Stderr);
         Assert.Contains("past the end of the disk", p2.Stderr);
         Assert.Contains("(partitions: 1)", p2.Stderr);
+        // Said once: the error carries the reason, no warning repeats it.
+        Assert.DoesNotContain("rumpctl: warning:", p2.Stderr);
+
+        // A command on the partition that attached is not about partition 2: no warning.
+        var p1 = Tool.Run(disk.Folder, "ls", disk.Name + ":1:/");
+        Assert.True(p1.ExitCode == 0, p1.ToString());
+        Assert.Equal("", p1.Stderr);
     }
 
     [FatKernelTheory]

@@ -66,16 +66,17 @@ public sealed class ImageSession : IDisposable
     {
         if (options.KernelPath is not null && options.Vintage is not null)
             throw new ToolException("--kernel and --vintage both choose the kernel; pass one of them", ExitCodes.Usage);
-        string path;
+        string kernelName;   // how messages name it: "kernel PATH" or "the built-in posix kernel (…)"
         IRumpKernelFactory factory;
         Func<BootOptions, IRumpKernel> bootKernel;
         Action release;
         if (BuiltInKernel.LoadsKernelFiles)
         {
-            path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
+            var path = options.KernelPath is not null ? console.HostPath(options.KernelPath)
                 : options.Vintage is not null ? VintageLocator.FindKernel(options.Target, options.Vintage, console.WorkingDirectory)
                 : KernelLocator.Find(options.Target, console.WorkingDirectory, out _);
             var loader = LoadKernelFile(path);
+            kernelName = "kernel " + path;
             factory = loader.Factory;
             bootKernel = loader.BootInstance;
             release = loader.Unload;
@@ -86,7 +87,7 @@ public sealed class ImageSession : IDisposable
             if (!BuiltInKernel.Serves(options))
                 throw ManagedHandOff.Exec(options.KernelPath is not null ? "--kernel " + options.KernelPath
                     : options.Vintage is not null ? "--vintage " + options.Vintage : "--target " + options.Target);
-            path = BuiltInKernel.Display;
+            kernelName = BuiltInKernel.Display;
             factory = BuiltInKernel.Factory();
             bootKernel = factory.Boot;
             release = static () => { };
@@ -98,10 +99,14 @@ public sealed class ImageSession : IDisposable
         if (missing.Count > 0)
         {
             release();
+            var linked = string.Join(", ", factory.Info.Components.Select(c => c.Name).Order(StringComparer.Ordinal));
+            var inCheckout = KernelLocator.RepoRoots(console.WorkingDirectory).Any();
             throw new ToolException(
-                "kernel " + path + " does not link component(s) " + string.Join(", ", missing) + "; "
-                + (UnknownComponents(missing, console.WorkingDirectory) ?? "build one with `dotnet build kernels/Rump.Kernel -p:RumpComponents="
-                   + string.Join(';', options.Components) + "` and pass it with --kernel"),
+                kernelName + " does not link component(s) " + string.Join(", ", missing) + " (it links: " + linked + "); "
+                + (UnknownComponents(missing, console.WorkingDirectory)
+                   ?? (inCheckout
+                       ? "build a kernel that does with `dotnet build kernels/Rump.Kernel -p:RumpComponents=" + string.Join(';', options.Components) + "` and pass it with --kernel"
+                       : "this rumpctl is outside a Rump.Build checkout: build a kernel with them there and pass it with --kernel")),
                 ExitCodes.Kernel);
         }
 
@@ -137,14 +142,14 @@ public sealed class ImageSession : IDisposable
         {
             xen?.Dispose();
             release();
-            throw new ToolException("kernel " + path + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
+            throw new ToolException(kernelName + " panicked during boot: " + e.PanicMessage, ExitCodes.Kernel);
         }
         catch (NotSupportedException e)
         {
             // The kernel refuses its target glue (hypercall interface version outside the target's range).
             release();
             xen?.Dispose();
-            throw new ToolException("kernel " + path + " refuses to boot: " + e.Message, ExitCodes.Kernel);
+            throw new ToolException(kernelName + " refuses to boot: " + e.Message, ExitCodes.Kernel);
         }
         catch
         {
@@ -256,11 +261,10 @@ public sealed class ImageSession : IDisposable
         // corrupt table): a warning the user sees, and the reason "no partition N" gives.
         var scanLines = ScanLines(linesBefore, key);
         _scanLines[key] = scanLines;
-        if (!_options.Verbose)
-        {
-            foreach (var line in scanLines)
-                _console.Error.WriteLine("rumpctl: warning: " + spec.Image + ": kernel: " + line);
-        }
+        // Shown when the command is about the whole disk; a command on a partition that attached does not need them,
+        // and one on a partition that did not gets the reason in its error (Mount).
+        if (spec.Partition is null)
+            WarnScan(spec, key);
         return key;
     }
 
@@ -312,8 +316,13 @@ public sealed class ImageSession : IDisposable
             return mounted;
 
         if (spec.Partition is not null && (spec.Partition == 0 || Sys.Stat(device, out _) != 0))
+        {
+            var because = SkippedBecause(key, spec.Partition.Value);
+            if (because.Length == 0)
+                WarnScan(spec, key);   // e.g. a GPT cut short: why there is no table
             throw new ToolException(spec.Image + (spec.Partition == 0 ? ": partition 0 does not exist; partitions are numbered from 1" : ": no partition " + spec.Partition)
-                                    + SkippedBecause(key, spec.Partition.Value) + " (" + DescribePartitions(spec) + ")");
+                                    + because + " (" + DescribePartitions(spec) + ")");
+        }
 
         readOnly |= _readOnlyDevices.Contains(key);
         var mountPoint = _mounts.Count == 0 ? "/mnt" : "/mnt" + _mounts.Count.ToString(CultureInfo.InvariantCulture);
@@ -386,6 +395,14 @@ public sealed class ImageSession : IDisposable
             list.Add(new PartitionInfo(n, device, size, fsType, usage));
         }
         return list;
+    }
+
+    private void WarnScan(ImageSpec spec, string key)
+    {
+        if (_options.Verbose || !_scanLines.TryGetValue(key, out var lines))
+            return;
+        foreach (var line in lines)
+            _console.Error.WriteLine("rumpctl: warning: " + spec.Image + ": kernel: " + line);
     }
 
     /// <summary>
