@@ -51,19 +51,11 @@ public static class Changes
                 return;
             }
             // As GNU mkdir -p: each component as written, so "a/../b" creates a, then b.
-            var path = new System.Collections.Generic.List<string>();
-            foreach (var part in spec.RawPath.Split('/', System.StringSplitOptions.RemoveEmptyEntries))
+            var parts = spec.RawPath.Split('/', System.StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 1; i <= parts.Length; i++)
             {
-                if (part == ".")
-                    continue;
-                if (part == "..")
-                {
-                    if (path.Count > 0)
-                        path.RemoveAt(path.Count - 1);
-                    continue;
-                }
-                path.Add(part);
-                tree.EnsureDirectory("/" + string.Join('/', path));
+                if (parts[i - 1] is not ("." or ".."))
+                    tree.EnsureDirectory(ImageSpec.NormalizePath("/" + string.Join('/', parts[..i]), out _));
             }
         });
     }
